@@ -1,0 +1,1 @@
+"""The pieces every Channel SFA service shares."""

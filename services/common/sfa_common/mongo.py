@@ -1,0 +1,82 @@
+"""MongoDB access for nameko services.
+
+``Mongo(SomeRepository)`` is a DependencyProvider: one client per container,
+created in ``setup()`` (after eventlet has patched sockets), indexes created there,
+closed on ``stop()``. Each worker receives a small repository object bound to the
+service's own database; the service never sees the client.
+
+``MONGO_URI`` picks the engine: ``mongodb://...`` for a real MongoDB, unset or
+``mongomock://`` for the embedded in-process engine. Repository code is the same
+for both.
+"""
+import mongomock
+import pymongo
+from bson.codec_options import CodecOptions
+from nameko.extensions import DependencyProvider
+
+from .settings import ServiceSettings
+
+# Aware UTC datetimes come back from the driver (not naive ones); UTC is the
+# driver's default tzinfo, and the embedded engine refuses a custom one.
+CODEC_OPTIONS = CodecOptions(tz_aware=True)
+
+
+def connect(uri):
+    """A client for ``uri``: a real pymongo client, or the embedded engine."""
+    if uri.startswith("mongomock://"):
+        return mongomock.MongoClient(tz_aware=True)
+    return pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, connect=False)
+
+
+def database(client, name):
+    return client.get_database(name, codec_options=CODEC_OPTIONS)
+
+
+class Repository:
+    """Base of a service's storage code. Subclasses declare their indexes:
+
+    ``indexes = {"leads": [IndexModel([("phone", 1)]), ...]}``
+    """
+
+    indexes = {}
+
+    def __init__(self, db):
+        self.db = db
+
+    @classmethod
+    def ensure_indexes(cls, db):
+        for collection, models in cls.indexes.items():
+            if models:
+                db[collection].create_indexes(models)
+
+    def ping(self):
+        return self.db.command("ping").get("ok") == 1
+
+
+class Mongo(DependencyProvider):
+    """Inject ``repository_cls(db)`` bound to the database ``database_name``
+    (default ``channel_sfa_<service name>``)."""
+
+    def __init__(self, repository_cls, database_name=None):
+        self.repository_cls = repository_cls
+        self.database_name = database_name
+        self.client = None
+        self.db = None
+
+    def setup(self):
+        settings = ServiceSettings.from_mapping(self.container.config)
+        name = self.database_name or f"channel_sfa_{self.container.service_name}"
+        self.client = connect(settings.mongo_uri)
+        self.db = database(self.client, name)
+        self.repository_cls.ensure_indexes(self.db)
+
+    def stop(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.repository_cls(self.db)

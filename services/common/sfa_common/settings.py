@@ -1,0 +1,100 @@
+"""Settings from the environment (or a nameko config mapping), checked once at start-up.
+
+A missing or malformed value raises ``SettingsError`` naming the variable, so a
+misconfigured component refuses to start instead of failing on its first request.
+"""
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_AMQP_URI = "pyamqp://guest:guest@localhost:5672//"
+DEFAULT_MONGO_URI = "mongomock://localhost"
+DEFAULT_RPC_TIMEOUT = 5.0
+
+AMQP_SCHEMES = {"amqp", "amqps", "pyamqp"}
+MONGO_SCHEMES = {"mongodb", "mongodb+srv", "mongomock"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message starts with its name."""
+
+    def __init__(self, name, problem):
+        self.name = name
+        super().__init__(f"{name}: {problem}")
+
+
+def _text(mapping, name, default):
+    value = mapping.get(name)
+    if value is None or str(value).strip() == "":
+        return default
+    return str(value).strip()
+
+
+def amqp_uri(mapping):
+    value = _text(mapping, "AMQP_URI", DEFAULT_AMQP_URI)
+    parts = urlsplit(value)
+    if parts.scheme not in AMQP_SCHEMES or not parts.hostname:
+        raise SettingsError(
+            "AMQP_URI", f"expected pyamqp://user:password@host:port/vhost, got {value!r}"
+        )
+    return value
+
+
+def mongo_uri(mapping):
+    value = _text(mapping, "MONGO_URI", DEFAULT_MONGO_URI)
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in MONGO_SCHEMES:
+        raise SettingsError(
+            "MONGO_URI",
+            f"expected mongodb://host:port/ or mongomock:// (embedded engine), got {value!r}",
+        )
+    return value
+
+
+def positive_float(mapping, name, default):
+    raw = _text(mapping, name, None)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise SettingsError(name, f"must be greater than 0, got {raw!r}")
+    return value
+
+
+def positive_int(mapping, name, default):
+    raw = _text(mapping, name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(name, f"must be greater than 0, got {raw!r}")
+    return value
+
+
+def port(mapping, name, default):
+    value = positive_int(mapping, name, default)
+    if value > 65535:
+        raise SettingsError(name, f"expected a TCP port (1-65535), got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What a nameko service needs beyond nameko's own config."""
+
+    amqp_uri: str
+    mongo_uri: str
+    rpc_timeout: float
+
+    @classmethod
+    def from_mapping(cls, mapping):
+        return cls(
+            amqp_uri=amqp_uri(mapping),
+            mongo_uri=mongo_uri(mapping),
+            rpc_timeout=positive_float(mapping, "RPC_TIMEOUT", DEFAULT_RPC_TIMEOUT),
+        )

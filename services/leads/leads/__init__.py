@@ -1,0 +1,1 @@
+"""Leads service: leads, follow-ups, deal registrations, lead offers."""
