@@ -7,7 +7,7 @@ from sfa_common.mongo import Mongo
 from sfa_common.service import HealthMixin, load, record_id
 
 from .dependencies import LeadRepository
-from .schemas import LeadCreateSchema, LeadSchema
+from sfa_common.contracts.leads import LeadCreateSchema, LeadSchema
 
 
 class LeadsService(HealthMixin):

@@ -1,4 +1,4 @@
-"""Leads at the service edge: what ``create_lead`` accepts and what reads return."""
+"""The leads service's contract: what ``create_lead`` accepts and what reads return."""
 from marshmallow import fields, validate
 
 from sfa_common.schemas import BaseSchema, RecordSchema

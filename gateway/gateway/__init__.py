@@ -1,0 +1,1 @@
+"""Channel SFA gateway: the HTTP API for internal users and the portal."""

@@ -1,0 +1,1 @@
+"""Schemas of each service's RPC contract, shared by the service (which loads with them) and the gateway (which validates HTTP input and documents the API with them)."""
