@@ -5,7 +5,12 @@ to open, so each request thread borrows one, uses it alone, and gives it back.
 Every call has a timeout (``RPC_TIMEOUT``); waiting for a free proxy is bounded by
 the same timeout; a proxy that timed out or lost its connection is thrown away
 rather than reused, since a late reply could otherwise be read as the next call's.
+
+Requests are published with a message TTL equal to the timeout: a request nobody
+picked up in time (the service is down) expires in its queue instead of running
+later, after the caller was already told 503.
 """
+import logging
 import queue
 import socket
 import threading
@@ -13,7 +18,10 @@ from contextlib import contextmanager
 
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
+
+log = logging.getLogger(__name__)
 
 
 class ServiceUnavailable(Exception):
@@ -28,6 +36,27 @@ class ServiceUnavailable(Exception):
 TRANSPORT_ERRORS = (RpcTimeout, OperationalError, ConnectionError, OSError, socket.timeout)
 
 
+class ExpiringClusterProxy:
+    """``rpc.<service>.<method>(...)`` like nameko's ClusterProxy, but every request
+    carries ``expiration`` (seconds). nameko's own ClusterProxy passes no publish
+    options through, so this builds the ServiceProxy from the started proxy's worker
+    context and reply listener (nameko 2.14.1 internals; the version is pinned)."""
+
+    def __init__(self, holder, expiration):
+        self._holder = holder
+        self._expiration = expiration
+        self._services = {}
+
+    def __getattr__(self, service):
+        if service.startswith("_"):
+            raise AttributeError(service)
+        if service not in self._services:
+            self._services[service] = ServiceProxy(
+                self._holder._worker_ctx, service, self._holder._reply_listener,
+                expiration=self._expiration)
+        return self._services[service]
+
+
 class RpcPool:
     def __init__(self, amqp_uri, size, timeout):
         self.config = {"AMQP_URI": amqp_uri}
@@ -40,7 +69,8 @@ class RpcPool:
     def _open(self):
         holder = ClusterRpcProxy(self.config, timeout=self.timeout)
         try:
-            return holder, holder.start()
+            holder.start()
+            return holder, ExpiringClusterProxy(holder, self.timeout)
         except TRANSPORT_ERRORS as exc:
             raise ServiceUnavailable(f"The message broker is unreachable: {exc}") from exc
 
@@ -48,8 +78,8 @@ class RpcPool:
     def _discard(holder):
         try:
             holder.stop()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail any way
-            pass
+        except Exception as exc:  # closing a broken connection may fail any way
+            log.debug("discarding a broken RPC proxy: %s", exc)
 
     @contextmanager
     def proxy(self):

@@ -38,7 +38,7 @@ class ValidationFailed(ServiceError):
 
     @classmethod
     def from_marshmallow(cls, error):
-        return cls("The request has invalid fields.", _flatten(error.messages))
+        return cls("The request has invalid fields.", flatten_messages(error.messages))
 
 
 @deserialize_to_instance
@@ -49,7 +49,7 @@ class Forbidden(ServiceError):
 EXPECTED = (NotFound, Conflict, ValidationFailed, Forbidden)
 
 
-def _flatten(messages, prefix=""):
+def flatten_messages(messages, prefix=""):
     """Turn marshmallow's nested messages into ``{"a.b": ["..."]}``."""
     if isinstance(messages, list):
         return {prefix or "_schema": [str(m) for m in messages]}
@@ -57,7 +57,7 @@ def _flatten(messages, prefix=""):
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            flat.update(_flatten(value, name))
+            flat.update(flatten_messages(value, name))
         else:
             flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
     return flat
