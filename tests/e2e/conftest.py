@@ -1,0 +1,99 @@
+"""Start the real processes on a fresh vhost of the real broker, with the very
+commands `make run` uses: each comes from the Procfile."""
+import os
+import random
+import signal
+import socket
+import string
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("leads", "opportunities", "quotes", "commission")
+
+
+def procfile():
+    entries = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class System:
+    """The processes of one running system, with their logs for failure reports."""
+
+    def __init__(self, env, logs):
+        self.env = env
+        self.logs = logs
+        self.processes = {}
+        self.commands = procfile()
+        self.gateway_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+
+    def start(self, name):
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+        process = subprocess.Popen(["bash", "-c", self.commands[name]], cwd=ROOT, env=self.env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = (process, log)
+
+    def stop(self, name, sig=signal.SIGTERM):
+        process, log = self.processes.pop(name)
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+    def wait_until_ready(self, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for name, (process, _) in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited early:\n{self.log_tail(name)}")
+            try:
+                if requests.get(f"{self.gateway_url}/readyz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)  # polling a condition, not waiting out a race
+        raise RuntimeError("not ready in time:\n" + "\n".join(
+            self.log_tail(name) for name in self.processes))
+
+    def log_tail(self, name, lines=30):
+        text = (self.logs / f"{name}.log").read_text(errors="replace")
+        return f"--- {name}\n" + "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def system(rabbit_manager, tmp_path_factory):
+    vhost = "sfa_e2e_" + "".join(random.choices(string.ascii_lowercase, k=10))
+    rabbit_manager.create_vhost(vhost)
+    rabbit_manager.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
+    env = {**os.environ,
+           "AMQP_URI": f"pyamqp://guest:guest@localhost:5672/{vhost}",
+           "MONGO_URI": "mongomock://localhost",
+           "RPC_TIMEOUT": "2", "READY_TIMEOUT": "1",
+           "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port())}
+    running = System(env, tmp_path_factory.mktemp("logs"))
+    try:
+        for name in (*SERVICES, "gateway"):
+            running.start(name)
+        running.wait_until_ready()
+        yield running
+    finally:
+        for name in list(running.processes):
+            running.stop(name)
+        rabbit_manager.delete_vhost(vhost)
