@@ -4,7 +4,7 @@ Handlers are idempotent by ``event_id`` (delivery is at-least-once), so the id i
 minted once, where the fact happens, and never on redelivery.
 """
 import uuid
-from datetime import timezone
+from datetime import UTC
 
 from .clock import utcnow
 
@@ -19,5 +19,5 @@ def stamp(payload, *, occurred_at=None, event_id=None):
     return {
         **payload,
         "event_id": event_id or uuid.uuid4().hex,
-        "occurred_at": when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "occurred_at": when.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }

@@ -67,11 +67,15 @@ class Money:
 
     def __add__(self, other):
         other = self._same_currency(other)
-        return other if other is NotImplemented else Money(self.amount + other.amount, self.currency)
+        if other is NotImplemented:
+            return other
+        return Money(self.amount + other.amount, self.currency)
 
     def __sub__(self, other):
         other = self._same_currency(other)
-        return other if other is NotImplemented else Money(self.amount - other.amount, self.currency)
+        if other is NotImplemented:
+            return other
+        return Money(self.amount - other.amount, self.currency)
 
     def __mul__(self, factor):
         return Money(self.amount * to_decimal(factor), self.currency)

@@ -13,8 +13,9 @@ import mongomock
 import pymongo
 from bson.codec_options import CodecOptions
 from nameko.extensions import DependencyProvider
+from pymongo.errors import ConfigurationError
 
-from .settings import ServiceSettings
+from .settings import ServiceSettings, SettingsError, redacted
 
 # Aware UTC datetimes come back from the driver (not naive ones); UTC is the
 # driver's default tzinfo, and the embedded engine refuses a custom one.
@@ -25,7 +26,13 @@ def connect(uri):
     """A client for ``uri``: a real pymongo client, or the embedded engine."""
     if uri.startswith("mongomock://"):
         return mongomock.MongoClient(tz_aware=True)
-    return pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, connect=False)
+    try:
+        return pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
+                                   connect=False)
+    except (ConfigurationError, ValueError) as error:
+        # The scheme passed the settings check but the rest did not parse ("mongodb://",
+        # "host:abc"): fail at start-up naming the setting, not with a driver traceback.
+        raise SettingsError("MONGO_URI", f"{error} (got {redacted(uri)!r})") from None
 
 
 def database(client, name):

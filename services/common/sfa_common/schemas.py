@@ -4,9 +4,10 @@ Unknown fields are refused (``unknown = RAISE``), ids are 24-hex ObjectId string
 timestamps are UTC-aware ISO 8601, money is ``{"amount": "12.30", "currency": "CNY"}``
 with the amount as a string so JSON never turns it into a float.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bson import ObjectId
+from bson.decimal128 import Decimal128
 from bson.errors import InvalidId
 from marshmallow import RAISE, Schema, ValidationError, fields
 
@@ -44,8 +45,8 @@ class UTCDateTime(fields.DateTime):
         if value is None:
             return None
         if value.tzinfo is None:  # stored values come back naive from some drivers
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, datetime):
@@ -54,22 +55,32 @@ class UTCDateTime(fields.DateTime):
             parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             raise self.make_error("naive")
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
 
 
 class DecimalString(fields.Field):
     """A Decimal on the Python side, a string on the wire. Floats are refused."""
 
-    default_error_messages = {"invalid": "Not a valid decimal number (send it as a string)."}
+    default_error_messages = {
+        "invalid": "Not a valid decimal number (send it as a string).",
+        "unstorable": "Too many digits or too large an exponent (at most 34 significant digits).",
+    }
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else str(to_decimal(value))
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return to_decimal(value)
+            amount = to_decimal(value)
         except MoneyError:
             raise self.make_error("invalid") from None
+        # Refuse here what Decimal128 cannot hold exactly ("1e999999", 40 digits): accepted,
+        # it would fail later, in storage, as a server error instead of a field error.
+        try:
+            Decimal128(amount)
+        except ArithmeticError:
+            raise self.make_error("unstorable") from None
+        return amount
 
 
 class MoneySchema(BaseSchema):

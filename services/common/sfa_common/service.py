@@ -10,6 +10,10 @@ from .errors import NotFound, ValidationFailed
 def record_id(value, what):
     """The ObjectId named by ``value``. A malformed id names no record: NotFound,
     exactly as for a missing one, so the answer says nothing more."""
+    # ObjectId(None) mints a fresh id and ObjectId(12 bytes) reads raw bytes: neither names
+    # a record the caller sent, so only a 24-hex string or an ObjectId is an id here.
+    if not isinstance(value, str | ObjectId):
+        raise NotFound(f"No {what} {value!r}.")
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):

@@ -3,6 +3,7 @@
 A missing or malformed value raises ``SettingsError`` naming the variable, so a
 misconfigured component refuses to start instead of failing on its first request.
 """
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,12 +30,33 @@ def _text(mapping, name, default):
     return str(value).strip()
 
 
+def redacted(uri):
+    """``uri`` with its password masked, fit for an error message or a log line.
+    Plain string work, so it cannot fail on a URI that does not parse."""
+    scheme, sep, rest = uri.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not (sep and at and ":" in userinfo):
+        return uri
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def _parsed_uri(value):
+    """The parts of ``value``, or None if it does not parse: an unclosed "[" of an IPv6
+    host, or a port that is not a number (urlsplit checks the port only when it is read)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018
+    except ValueError:
+        return None
+    return parts
+
+
 def amqp_uri(mapping):
     value = _text(mapping, "AMQP_URI", DEFAULT_AMQP_URI)
-    parts = urlsplit(value)
-    if parts.scheme not in AMQP_SCHEMES or not parts.hostname:
+    parts = _parsed_uri(value)
+    if parts is None or parts.scheme not in AMQP_SCHEMES or not parts.hostname:
         raise SettingsError(
-            "AMQP_URI", f"expected pyamqp://user:password@host:port/vhost, got {value!r}"
+            "AMQP_URI", f"expected pyamqp://user:password@host:port/vhost, got {redacted(value)!r}"
         )
     return value
 
@@ -45,7 +67,8 @@ def mongo_uri(mapping):
     if scheme not in MONGO_SCHEMES:
         raise SettingsError(
             "MONGO_URI",
-            f"expected mongodb://host:port/ or mongomock:// (embedded engine), got {value!r}",
+            f"expected mongodb://host:port/ or mongomock:// (embedded engine), "
+            f"got {redacted(value)!r}",
         )
     return value
 
@@ -60,6 +83,9 @@ def positive_float(mapping, name, default):
         raise SettingsError(name, f"expected a number of seconds, got {raw!r}") from None
     if not value > 0:
         raise SettingsError(name, f"must be greater than 0, got {raw!r}")
+    # "inf" parses as a float, but an endless timeout is the hung worker a timeout prevents.
+    if not math.isfinite(value):
+        raise SettingsError(name, f"must be a finite number of seconds, got {raw!r}")
     return value
 
 
