@@ -39,4 +39,6 @@ class HealthMixin:
 
     @rpc
     def health(self):
-        return {"service": self.name, "status": "ok", "storage": self.store.ping()}
+        storage = self.store.ping()
+        return {"service": self.name, "status": "ok" if storage else "degraded",
+                "storage": storage}

@@ -1,16 +1,19 @@
 """The leads nameko service: thin entrypoints over the repository and the rules."""
 from nameko.rpc import rpc
 
+from sfa_common import service as common
 from sfa_common.company_names import normalise_company_name
+from sfa_common.contracts.leads import LeadCreateSchema, LeadSchema
 from sfa_common.errors import EXPECTED, NotFound
 from sfa_common.mongo import Mongo
-from sfa_common.service import HealthMixin, load, record_id
+from sfa_common.service import load, record_id
 
 from .dependencies import LeadRepository
-from sfa_common.contracts.leads import LeadCreateSchema, LeadSchema
 
 
-class LeadsService(HealthMixin):
+# HealthMixin stays behind its module: `nameko run leads.service` would otherwise
+# try to run the imported mixin as a service of its own.
+class LeadsService(common.HealthMixin):
     name = "leads"
 
     store = Mongo(LeadRepository)

@@ -11,7 +11,7 @@ class LeadCreateSchema(BaseSchema):
     company = fields.String(required=True, validate=validate.Length(min=1, max=200))
     contact_name = fields.String(load_default=None, validate=validate.Length(max=100))
     phone = fields.String(load_default=None, validate=validate.Regexp(
-        r"^\+?[0-9][0-9 \-]{4,19}$", error="Not a valid phone number."))
+        r"\+?[0-9][0-9 \-]{4,19}\Z", error="Not a valid phone number."))
     email = fields.Email(load_default=None)
     source = fields.String(load_default="other", validate=validate.OneOf(LEAD_SOURCES))
     region = fields.String(load_default=None, validate=validate.Length(max=100))

@@ -1,0 +1,1 @@
+"""Commission service: commission plans, plan assignments, the ledger, periods, statements."""

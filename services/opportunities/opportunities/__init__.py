@@ -1,0 +1,1 @@
+"""Opportunities service: accounts (customers), contacts, opportunities, competitors, quotas."""

@@ -1,0 +1,1 @@
+"""Quotes service: products, price lists and their rules, quotes and quote versions."""
