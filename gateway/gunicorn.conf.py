@@ -12,5 +12,8 @@ _embedded = os.environ.get("MONGO_URI", "mongomock://").startswith("mongomock://
 workers = 1 if _embedded else int(os.environ.get("GATEWAY_WORKERS", "2"))
 timeout = 30
 graceful_timeout = 10
+# gunicorn 27 puts a control socket at one path per user; two gunicorns (gateway and
+# portal) on one machine would share it.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"

@@ -5,7 +5,7 @@ import os
 from flask import Flask
 
 from . import problems
-from .api import Api, health, leads
+from .api import Api, accounts, commission, health, leads, products
 from .rpc import RpcPool
 from .settings import SERVICES, GatewaySettings
 
@@ -37,7 +37,7 @@ def create_app(config=None):
     atexit.register(ready_pool.close)
 
     api = Api(app)
-    for module in (health, leads):
+    for module in (health, leads, accounts, products, commission):
         api.register_blueprint(module.blp)
     problems.register(app)
     return app

@@ -4,6 +4,7 @@ One table maps the services' typed remote errors to HTTP statuses; views never
 catch them one by one.
 """
 from flask import jsonify
+
 from sfa_common.errors import (
     Conflict,
     Forbidden,

@@ -82,7 +82,8 @@ def test_a_request_that_timed_out_never_runs_later(client, start_leads):
 def test_an_unreachable_broker_is_a_quick_503():
     app = create_app({"TESTING": True, "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:1//",
                       "RPC_TIMEOUT": "2"})
-    response, elapsed = timed(lambda: app.test_client().get("/api/v1/leads/0123456789abcdef01234567"))
+    url = "/api/v1/leads/0123456789abcdef01234567"
+    response, elapsed = timed(lambda: app.test_client().get(url))
     assert response.status_code == 503
     assert "broker" in response.get_json()["detail"]
     assert elapsed < RPC_TIMEOUT + SLACK

@@ -25,6 +25,10 @@ class ProblemSchema(Schema):
 class Parser(FlaskParser):
     # Malformed JSON, unknown fields and wrong types are the client's bad request.
     DEFAULT_VALIDATION_STATUS = 400
+    # The schema decides about unknown fields (ours RAISE), in the query string too:
+    # a misspelt filter must not silently widen a list.
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": None, "querystring": None}
 
 
 class Blueprint(SmorestBlueprint):

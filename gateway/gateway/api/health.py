@@ -20,8 +20,7 @@ def healthz():
 def _check(service):
     try:
         with current_app.extensions["ready_pool"].proxy() as rpc:
-            getattr(rpc, service).health()
-        return "ok"
+            return getattr(rpc, service).health()["status"]
     except ServiceUnavailable as error:
         return str(error)
 
