@@ -1,0 +1,4 @@
+"""The product catalogue, read from the gateway."""
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,20 @@
+"""/products: one page of the gateway's product catalogue, cursor-paginated."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from ..gateway_client import PRODUCTS_PAGE_SIZE
+
+bp = Blueprint("catalogue", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("catalogue.products"))
+
+
+@bp.get("/products")
+def products():
+    cursor = request.args.get("cursor") or None
+    page = current_app.extensions["gateway"].list_products(cursor=cursor,
+                                                           limit=PRODUCTS_PAGE_SIZE)
+    return render_template("catalogue/products.html", products=page["items"],
+                           next_cursor=page.get("next_cursor"), cursor=cursor)

@@ -1,0 +1,50 @@
+"""The Chinese catalogue is complete and its compiled .mo matches the .po: a visible
+string added without a translation, or a .po edited without `pybabel compile`, fails."""
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+CATALOGUE = PORTAL / "portal" / "translations" / "zh" / "LC_MESSAGES"
+METHOD_MAP = [("portal/**.py", "python"), ("portal/**/templates/**.html", "jinja2")]
+
+
+def source_messages():
+    return {message for _, _, message, _, _ in extract_from_dir(str(PORTAL), METHOD_MAP)}
+
+
+def po_catalogue():
+    with open(CATALOGUE / "messages.po", "rb") as file:
+        return read_po(file)
+
+
+def test_babel_cfg_matches_the_method_map_used_here():
+    text = (PORTAL / "babel.cfg").read_text()
+
+    assert "[python: portal/**.py]" in text
+    assert "[jinja2: portal/**/templates/**.html]" in text
+
+
+def test_the_source_has_visible_strings_to_check():
+    messages = source_messages()
+
+    assert "Product catalogue" in messages
+    assert "Service temporarily unavailable" in messages
+
+
+def test_every_visible_string_has_a_chinese_translation():
+    translated = {m.id: m.string for m in po_catalogue() if m.id and not m.fuzzy}
+
+    missing = sorted(m for m in source_messages() if not translated.get(m))
+
+    assert missing == []
+
+
+def test_the_compiled_catalogue_matches_the_po_file():
+    with open(CATALOGUE / "messages.mo", "rb") as file:
+        compiled = {m.id: m.string for m in read_mo(file) if m.id}
+    source = {m.id: m.string for m in po_catalogue() if m.id and m.string and not m.fuzzy}
+
+    assert compiled == source
