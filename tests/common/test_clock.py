@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import bson
 import mongomock
 from bson.codec_options import CodecOptions
+
 from sfa_common.clock import utcnow
 from sfa_common.mongo import CODEC_OPTIONS
 

@@ -5,6 +5,7 @@ companies, which must not. A false "same" links a lead to the wrong customer; a 
 "different" creates a duplicate customer.
 """
 import pytest
+
 from sfa_common.company_names import normalise_company_name
 
 SAME = [

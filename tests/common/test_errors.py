@@ -4,6 +4,7 @@ import json
 import pytest
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from nameko.exceptions import RemoteError, deserialize, serialize
+
 from sfa_common.errors import (
     EXPECTED,
     Conflict,

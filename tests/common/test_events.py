@@ -3,6 +3,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from sfa_common.events import stamp
 
 PAYLOAD = {"lead_id": "65a1b2c3d4e5f60718293a4b", "customer_id": "c1", "lines": [1, 2]}

@@ -9,6 +9,7 @@ from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sfa_common.money import Money, MoneyError, check_currency, to_decimal
 
 # --- what an amount may be -----------------------------------------------------------

@@ -7,6 +7,7 @@ import pymongo
 import pytest
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
+
 from sfa_common.mongo import Mongo, Repository, connect, database
 from sfa_common.settings import SettingsError
 

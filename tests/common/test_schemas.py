@@ -7,6 +7,7 @@ import pytest
 from bson import ObjectId
 from bson.decimal128 import Decimal128
 from marshmallow import ValidationError, fields
+
 from sfa_common.money import Money
 from sfa_common.schemas import (
     BaseSchema,

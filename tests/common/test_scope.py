@@ -5,6 +5,7 @@ import mongomock
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sfa_common.errors import Forbidden, ValidationFailed
 from sfa_common.scope import scoped
 

@@ -5,6 +5,7 @@ from bson import ObjectId
 from marshmallow import fields, validate
 from nameko.rpc import Rpc
 from nameko.testing.services import worker_factory
+
 from sfa_common.errors import NotFound, ValidationFailed
 from sfa_common.mongo import Mongo, Repository, database
 from sfa_common.schemas import BaseSchema

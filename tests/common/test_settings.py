@@ -1,6 +1,7 @@
 """Settings: sane defaults for one machine, and a malformed value stops start-up with a
 message that starts with the variable's name."""
 import pytest
+
 from sfa_common.settings import (
     DEFAULT_AMQP_URI,
     DEFAULT_MONGO_URI,
