@@ -27,9 +27,9 @@ PRODUCTS = [
      "cost": {"amount": "1400.00", "currency": "CNY"}},
 ]
 ACCOUNTS = [
-    {"name": "北京华辰科技有限公司", "unified_social_credit_code": "91110108MA01ABCD1X",
+    {"name": "北京华辰科技有限公司", "unified_social_credit_code": "91110108MA01ABCD1E",
      "industry": "制造业", "region": "华北"},
-    {"name": "上海浦江物流股份有限公司", "unified_social_credit_code": "91310115MA1H2B3C4D",
+    {"name": "上海浦江物流股份有限公司", "unified_social_credit_code": "91310115MA1H2B3C4N",
      "industry": "物流", "region": "华东"},
 ]
 PERIODS = [{"key": "2026-11"}, {"key": "2026-12"}]

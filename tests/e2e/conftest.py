@@ -40,6 +40,7 @@ class System:
         self.processes = {}
         self.commands = procfile()
         self.gateway_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+        self.portal_url = f"http://127.0.0.1:{env['PORTAL_PORT']}"
 
     def start(self, name):
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
@@ -64,7 +65,9 @@ class System:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited early:\n{self.log_tail(name)}")
             try:
-                if requests.get(f"{self.gateway_url}/readyz", timeout=5).status_code == 200:
+                if requests.get(f"{self.gateway_url}/readyz", timeout=5).status_code == 200 and (
+                        "portal" not in self.processes or
+                        requests.get(f"{self.portal_url}/healthz", timeout=5).ok):
                     return
             except requests.RequestException:
                 pass
@@ -86,10 +89,12 @@ def system(rabbit_manager, tmp_path_factory):
            "AMQP_URI": f"pyamqp://guest:guest@localhost:5672/{vhost}",
            "MONGO_URI": "mongomock://localhost",
            "RPC_TIMEOUT": "2", "READY_TIMEOUT": "1",
-           "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port())}
+           "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port()),
+           "PORTAL_PORT": str(free_port()), "PORTAL_WORKERS": "1"}
+    env["GATEWAY_URL"] = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     running = System(env, tmp_path_factory.mktemp("logs"))
     try:
-        for name in (*SERVICES, "gateway"):
+        for name in (*SERVICES, "gateway", "portal"):
             running.start(name)
         running.wait_until_ready()
         yield running

@@ -1,9 +1,14 @@
 """The whole path with real processes: HTTP -> gateway (gunicorn) -> AMQP -> service
 (nameko run) -> storage, and back."""
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
@@ -46,3 +51,24 @@ def test_a_stopped_service_answers_503_within_the_timeout_then_recovers(system):
         system.wait_until_ready()
     # The embedded engine lives in the service process: the restarted one starts empty.
     assert requests.get(f"{api}/leads/{lead['id']}", timeout=10).status_code == 404
+
+
+def run_seed(system):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py"),
+                           "--gateway", system.gateway_url, "--wait", "30"],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_demo_data_seeds_idempotently_and_the_portal_shows_it(system):
+    first = run_seed(system)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "/api/v1/products: 5 created, 0 already there" in first.stdout
+    again = run_seed(system)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "/api/v1/products: 0 created, 5 already there" in again.stdout
+    assert "/api/v1/accounts: 0 created, 2 already there" in again.stdout
+
+    page = requests.get(f"{system.portal_url}/products", timeout=10,
+                        headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200
+    assert "机架式服务器 R740" in page.text and "45800.00" in page.text
