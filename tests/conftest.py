@@ -13,3 +13,13 @@ EMBEDDED_MONGO = "mongomock://localhost"
 def service_config(rabbit_config):
     """nameko config for a service container on a fresh vhost of the real broker."""
     return {**rabbit_config, "MONGO_URI": EMBEDDED_MONGO, "RPC_TIMEOUT": "5"}
+
+
+@pytest.fixture
+def start_service(container_factory, service_config):
+    """``start_service(LeadsService)``: a started container on the test's own vhost."""
+    def start(service_cls):
+        container = container_factory(service_cls, service_config)
+        container.start()
+        return container
+    return start

@@ -7,15 +7,6 @@ from opportunities.service import OpportunitiesService
 from quotes.service import QuotesService
 
 
-@pytest.fixture
-def start(container_factory, service_config):
-    def start(service_cls):
-        container = container_factory(service_cls, service_config)
-        container.start()
-        return container
-    return start
-
-
 def product(sku, amount="100.00", **fields):
     return {"sku": sku, "name": f"Product {sku}", "category": "hardware/servers",
             "list_price": {"amount": amount, "currency": "CNY"}, **fields}
@@ -28,8 +19,8 @@ def assert_problem(response, status, field=None):
         assert field in response.get_json()["errors"], response.get_json()
 
 
-def test_products_create_read_conflict_and_page_by_cursor(client, start):
-    start(QuotesService)
+def test_products_create_read_conflict_and_page_by_cursor(client, start_service):
+    start_service(QuotesService)
     created = client.post("/api/v1/products", json=product("SRV-2", "45800.10"))
     assert created.status_code == 201
     assert created.get_json()["list_price"] == {"amount": "45800.10", "currency": "CNY"}
@@ -50,8 +41,8 @@ def test_products_create_read_conflict_and_page_by_cursor(client, start):
     ("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"),
     ("colour=red", "colour"),
 ])
-def test_bad_product_queries_are_400_naming_the_parameter(client, start, query, field):
-    start(QuotesService)
+def test_bad_product_queries_are_400_naming_the_parameter(client, start_service, query, field):
+    start_service(QuotesService)
     assert_problem(client.get(f"/api/v1/products?{query}"), 400, field)
 
 
@@ -61,14 +52,15 @@ def test_bad_product_queries_are_400_naming_the_parameter(client, start, query, 
     (product("srv 1"), "sku"),
     (product("SRV-1", cost={"amount": "1.00", "currency": "USD"}), "cost.currency"),
 ])
-def test_bad_products_are_400_naming_the_field_and_nothing_is_stored(client, start, body, field):
-    start(QuotesService)
+def test_bad_products_are_400_naming_the_field_and_nothing_is_stored(
+        client, start_service, body, field):
+    start_service(QuotesService)
     assert_problem(client.post("/api/v1/products", json=body), 400, field)
     assert client.get("/api/v1/products").get_json()["items"] == []
 
 
-def test_accounts_create_read_and_credit_code_conflict(client, start):
-    start(OpportunitiesService)
+def test_accounts_create_read_and_credit_code_conflict(client, start_service):
+    start_service(OpportunitiesService)
     account = {"name": "北京华辰科技有限公司", "unified_social_credit_code": "91110108MA01ABCD1X"}
     bad_code = client.post("/api/v1/accounts", json=account)
     assert_problem(bad_code, 400, "unified_social_credit_code")
@@ -82,8 +74,8 @@ def test_accounts_create_read_and_credit_code_conflict(client, start):
     assert_problem(client.get("/api/v1/accounts/0123456789abcdef01234567"), 404)
 
 
-def test_commission_periods(client, start):
-    start(CommissionService)
+def test_commission_periods(client, start_service):
+    start_service(CommissionService)
     created = client.post("/api/v1/commission/periods", json={"key": "2026-02"})
     assert created.status_code == 201
     assert (created.get_json()["starts_on"], created.get_json()["ends_on"]) == \

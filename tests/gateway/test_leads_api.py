@@ -1,18 +1,14 @@
 """HTTP -> gateway -> AMQP -> leads service (a real container on the real broker)."""
 import pytest
+from support import stored
 
 from leads.service import LeadsService
 
 
 @pytest.fixture
-def leads(container_factory, service_config):
-    container = container_factory(LeadsService, service_config)
-    container.start()
-    return container
+def leads(start_service):
+    return start_service(LeadsService)
 
-
-def stored_leads(container):
-    return next(d for d in container.dependencies if d.attr_name == "store").db.leads
 
 
 def test_a_lead_travels_through_the_gateway_and_back(client, leads):
@@ -21,7 +17,7 @@ def test_a_lead_travels_through_the_gateway_and_back(client, leads):
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["normalised_company"] == "浦江物流"
-    assert stored_leads(leads).count_documents({}) == 1
+    assert stored(leads, "leads").count_documents({}) == 1
 
     fetched = client.get(f"/api/v1/leads/{body['id']}")
     assert fetched.status_code == 200
@@ -45,7 +41,7 @@ def test_bad_input_is_a_400_problem_naming_the_field_and_writes_nothing(
     problem = response.get_json()
     assert problem["status"] == 400 and problem["title"] == "Bad request"
     assert field in problem["errors"], problem
-    assert stored_leads(leads).count_documents({}) == 0
+    assert stored(leads, "leads").count_documents({}) == 0
 
 
 def test_remote_not_found_is_a_404_problem(client, leads):

@@ -3,6 +3,7 @@ request that timed out is not run later behind the caller's back."""
 import time
 
 import pytest
+from support import stored
 
 from gateway.app import create_app
 from leads.service import LeadsService
@@ -12,9 +13,6 @@ READY_TIMEOUT = 1.0
 SLACK = 1.5  # scheduling and connection set-up on a loaded 2-core machine
 
 
-def stored_leads(container):
-    return next(d for d in container.dependencies if d.attr_name == "store").db.leads
-
 
 def timed(call):
     started = time.monotonic()
@@ -23,12 +21,8 @@ def timed(call):
 
 
 @pytest.fixture
-def start_leads(container_factory, service_config):
-    def start():
-        container = container_factory(LeadsService, service_config)
-        container.start()
-        return container
-    return start
+def start_leads(start_service):
+    return lambda: start_service(LeadsService)
 
 
 def test_readyz_names_each_service_that_does_not_answer(client, start_leads):
@@ -75,7 +69,7 @@ def test_a_request_that_timed_out_never_runs_later(client, start_leads):
     # The queue is first-in first-out: had the timed-out request survived, the
     # returning service would store it before this one.
     assert client.post("/api/v1/leads", json={"company": "Kept Co"}).status_code == 201
-    companies = [lead["company"] for lead in stored_leads(returned).find()]
+    companies = [lead["company"] for lead in stored(returned, "leads").find()]
     assert companies == ["Kept Co"]
 
 

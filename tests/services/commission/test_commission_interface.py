@@ -2,16 +2,15 @@
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
+from support import stored
 
 from commission.service import CommissionService
 from sfa_common.errors import Conflict, NotFound, ValidationFailed
 
 
 @pytest.fixture
-def commission(container_factory, service_config):
-    container = container_factory(CommissionService, service_config)
-    container.start()
-    return container
+def commission(start_service):
+    return start_service(CommissionService)
 
 
 @pytest.fixture
@@ -19,9 +18,6 @@ def proxy(commission, service_config):
     with ServiceRpcProxy("commission", service_config, timeout=5) as proxy:
         yield proxy
 
-
-def stored_periods(container):
-    return next(d for d in container.dependencies if d.attr_name == "store").db.periods
 
 
 def test_health_reports_storage(commission):
@@ -49,7 +45,7 @@ def test_bad_input_is_a_typed_error_naming_the_fields_and_stores_nothing(
     with pytest.raises(ValidationFailed) as raised:
         proxy.create_period(payload)
     assert set(raised.value.details) == fields
-    assert stored_periods(commission).count_documents({}) == 0
+    assert stored(commission, "periods").count_documents({}) == 0
 
 
 def test_a_second_period_with_the_same_key_is_a_conflict(commission, proxy):
@@ -57,7 +53,7 @@ def test_a_second_period_with_the_same_key_is_a_conflict(commission, proxy):
     with pytest.raises(Conflict) as raised:
         proxy.create_period({"key": "2026-11"})
     assert set(raised.value.details) == {"key"}
-    assert stored_periods(commission).count_documents({}) == 1
+    assert stored(commission, "periods").count_documents({}) == 1
 
 
 @pytest.mark.parametrize("key", ["2026-12", "2026-1", "", None, {"$ne": None}, ["2026-11"]])

@@ -2,16 +2,15 @@
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
+from support import stored
 
 from leads.service import LeadsService
 from sfa_common.errors import Forbidden, NotFound, ValidationFailed
 
 
 @pytest.fixture
-def leads(container_factory, service_config):
-    container = container_factory(LeadsService, service_config)
-    container.start()
-    return container
+def leads(start_service):
+    return start_service(LeadsService)
 
 
 def test_health_reports_storage(leads):
@@ -35,8 +34,7 @@ def test_bad_input_is_a_typed_error_naming_the_field_and_stores_nothing(leads, s
         with pytest.raises(ValidationFailed) as raised:
             proxy.create_lead({"company": "", "email": "not-an-email", "colour": "red"})
         assert set(raised.value.details) == {"company", "email", "colour"}
-    db = next(d for d in leads.dependencies if d.attr_name == "store").db
-    assert db.leads.count_documents({}) == 0
+    assert stored(leads, "leads").count_documents({}) == 0
 
 
 def test_get_outside_scope_is_not_found_and_no_scope_is_refused(leads, service_config):

@@ -2,6 +2,7 @@
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
+from support import stored
 
 from opportunities.service import OpportunitiesService
 from sfa_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -11,10 +12,8 @@ TENCENT_CODE = "91440300708461136T"
 
 
 @pytest.fixture
-def opportunities(container_factory, service_config):
-    container = container_factory(OpportunitiesService, service_config)
-    container.start()
-    return container
+def opportunities(start_service):
+    return start_service(OpportunitiesService)
 
 
 @pytest.fixture
@@ -22,9 +21,6 @@ def proxy(opportunities, service_config):
     with ServiceRpcProxy("opportunities", service_config, timeout=5) as proxy:
         yield proxy
 
-
-def stored_accounts(container):
-    return next(d for d in container.dependencies if d.attr_name == "store").db.accounts
 
 
 def test_health_reports_storage(opportunities):
@@ -59,7 +55,7 @@ def test_bad_input_is_a_typed_error_naming_the_fields_and_stores_nothing(opportu
     assert set(raised.value.details) == {
         "name", "unified_social_credit_code", "partner_org_ids.0", "colour"}
     assert "check character" in raised.value.details["unified_social_credit_code"][0]
-    assert stored_accounts(opportunities).count_documents({}) == 0
+    assert stored(opportunities, "accounts").count_documents({}) == 0
 
 
 def test_a_second_account_with_the_same_credit_code_is_a_conflict(opportunities, proxy):
@@ -68,7 +64,7 @@ def test_a_second_account_with_the_same_credit_code_is_a_conflict(opportunities,
         proxy.create_account({"name": "Huawei", "unified_social_credit_code": HUAWEI_CODE})
     assert set(raised.value.details) == {"unified_social_credit_code"}
     assert HUAWEI_CODE in str(raised.value)
-    assert stored_accounts(opportunities).count_documents({}) == 1
+    assert stored(opportunities, "accounts").count_documents({}) == 1
 
 
 def test_accounts_without_a_credit_code_do_not_clash(opportunities, proxy):
@@ -76,7 +72,7 @@ def test_accounts_without_a_credit_code_do_not_clash(opportunities, proxy):
     proxy.create_account({"name": "Acme"})
     proxy.create_account({"name": "Beta", "unified_social_credit_code": None})
     proxy.create_account({"name": "Tencent", "unified_social_credit_code": TENCENT_CODE})
-    assert stored_accounts(opportunities).count_documents({}) == 3
+    assert stored(opportunities, "accounts").count_documents({}) == 3
 
 
 def test_get_outside_scope_is_not_found_and_no_scope_is_refused(proxy):

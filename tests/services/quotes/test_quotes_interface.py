@@ -3,16 +3,15 @@ import pytest
 from bson.decimal128 import Decimal128
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
+from support import stored
 
 from quotes.service import QuotesService
 from sfa_common.errors import Conflict, NotFound, ValidationFailed
 
 
 @pytest.fixture
-def quotes(container_factory, service_config):
-    container = container_factory(QuotesService, service_config)
-    container.start()
-    return container
+def quotes(start_service):
+    return start_service(QuotesService)
 
 
 @pytest.fixture
@@ -20,9 +19,6 @@ def proxy(quotes, service_config):
     with ServiceRpcProxy("quotes", service_config, timeout=5) as proxy:
         yield proxy
 
-
-def stored_products(container):
-    return next(d for d in container.dependencies if d.attr_name == "store").db.products
 
 
 def cny(amount):
@@ -48,8 +44,8 @@ def test_created_product_is_stored_and_read_back_over_amqp(quotes, proxy):
     assert created["cost"] == cny("8000.0000")
     assert (created["unit"], created["active"]) == ("unit", True)
     assert created["created_at"].endswith("Z")
-    stored = stored_products(quotes).find_one()
-    assert stored["list_price"] == {"amount": Decimal128("12999.90"), "currency": "CNY"}
+    document = stored(quotes, "products").find_one()
+    assert document["list_price"] == {"amount": Decimal128("12999.90"), "currency": "CNY"}
 
 
 def test_bad_input_is_a_typed_error_naming_the_fields_and_stores_nothing(quotes, proxy):
@@ -59,14 +55,14 @@ def test_bad_input_is_a_typed_error_naming_the_fields_and_stores_nothing(quotes,
                               "category": "hardware//servers", "colour": "red"})
     assert set(raised.value.details) == {
         "sku", "name", "list_price.amount", "cost.amount", "category", "colour"}
-    assert stored_products(quotes).count_documents({}) == 0
+    assert stored(quotes, "products").count_documents({}) == 0
 
 
 def test_cost_in_another_currency_than_the_list_price_is_refused(quotes, proxy):
     with pytest.raises(ValidationFailed) as raised:
         proxy.create_product(product("SRV-1", cost={"amount": "10", "currency": "USD"}))
     assert set(raised.value.details) == {"cost.currency"}
-    assert stored_products(quotes).count_documents({}) == 0
+    assert stored(quotes, "products").count_documents({}) == 0
 
 
 def test_amount_too_precise_to_store_is_a_validation_error(quotes, proxy):
@@ -81,7 +77,7 @@ def test_a_second_product_with_the_same_sku_is_a_conflict(quotes, proxy):
         proxy.create_product(product("SRV-1", name="Another"))
     assert str(raised.value) == "A product with SKU SRV-1 exists."
     assert set(raised.value.details) == {"sku"}
-    assert stored_products(quotes).count_documents({}) == 1
+    assert stored(quotes, "products").count_documents({}) == 1
 
 
 def test_a_missing_or_malformed_product_id_is_not_found(proxy):
