@@ -1,11 +1,19 @@
-"""The gateway's app factory: settings, RPC pools, API blueprints, error handlers."""
+"""The gateway's app factory: settings, the identity store, RPC pools, API
+blueprints, authentication, error handlers."""
 import atexit
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from sfa_common.mongo import connect, database
 
 from . import problems
-from .api import Api, accounts, commission, health, leads, products
+from .api import Api, accounts, admin, auth, commission, health, leads, partner_users, products
+from .identity import web
+from .identity.bootstrap import bootstrap_admin
+from .identity.service import Identity
+from .identity.store import DATABASE, IdentityStore
 from .rpc import RpcPool
 from .settings import SERVICES, GatewaySettings
 
@@ -18,16 +26,33 @@ API_SPEC = {
 }
 
 
+def create_identity(app, settings):
+    """The identity store (indexes created now, at start-up) and what authenticates.
+    ``PASSWORD_HASHER`` in the config dict (never the environment) lets tests hash
+    cheaply; it must still be argon2id."""
+    client = connect(settings.mongo_uri)
+    atexit.register(client.close)
+    store = IdentityStore(database(client, DATABASE))
+    store.ensure_indexes(store.db)
+    identity = Identity(store, settings, hasher=app.config.get("PASSWORD_HASHER"))
+    bootstrap_admin(identity, settings)
+    return identity
+
+
 def create_app(config=None):
     """``config`` overrides the environment (tests pass e.g. {"AMQP_URI": ...}).
-    Nothing connects here: the pools open connections on first use, so
-    ``flask openapi print`` works with no broker."""
+    The RPC pools open connections on first use, so ``flask openapi print`` works with
+    no broker; the identity store is opened (and indexed) here, which the default
+    embedded engine does in-process."""
     app = Flask(__name__)
     app.config.update(API_SPEC)
     overrides = dict(config or {})
     app.config.update(overrides)
     settings = GatewaySettings.from_mapping({**os.environ, **overrides})
     app.config["SETTINGS"] = settings
+    if settings.trusted_proxy_hops:
+        # Only then is X-Forwarded-For believed, and only as many hops as configured.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)
 
     rpc_pool = RpcPool(settings.amqp_uri, settings.rpc_pool_size, settings.rpc_timeout)
     ready_pool = RpcPool(settings.amqp_uri, len(SERVICES), settings.ready_timeout)
@@ -36,8 +61,9 @@ def create_app(config=None):
     atexit.register(rpc_pool.close)
     atexit.register(ready_pool.close)
 
-    api = Api(app)
-    for module in (health, leads, accounts, products, commission):
+    api = Api(app, spec_kwargs={"extra_plugins": [web.BearerSecurityPlugin()]})
+    web.install(app, api, create_identity(app, settings))
+    for module in (health, auth, admin, partner_users, leads, accounts, products, commission):
         api.register_blueprint(module.blp)
     problems.register(app)
     return app
