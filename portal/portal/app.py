@@ -11,6 +11,7 @@ from .i18n import select_locale, vary_on_language
 from .i18n.views import bp as language_bp
 from .i18n.views import language_switcher
 from .settings import NAMES, PortalSettings
+from .team import bp as team_bp
 
 
 def create_app(config=None):
@@ -47,13 +48,18 @@ def create_app(config=None):
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.user_loader(auth.load_user)
+    login_manager.unauthorized_handler(auth.ask_to_sign_in)
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(team_bp)
     app.register_blueprint(language_bp)
     app.context_processor(language_switcher)
+    app.context_processor(auth.navigation)
     app.after_request(vary_on_language)
     app.add_template_filter(formatting.money, "money")
+    app.add_template_filter(formatting.date, "date")
 
     errors.register(app)
     return app

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .auth import sign_in_again
 from .gateway_client import GatewayRejected, GatewayUnavailable
 
 
@@ -21,10 +22,12 @@ def gateway_unavailable(error):
 
 
 def gateway_rejected(error):
+    if error.status == 401:  # the token was revoked or expired mid-session
+        return sign_in_again()
     if error.status == 404:
         return not_found(error)
-    if error.status in (401, 403):
-        return _page(403, _("Not allowed"), _("You are not allowed to see this page."))
+    if error.status == 403:
+        return forbidden(error)
     # Anything else is a request the gateway refused, e.g. a stale page cursor.
     return _page(400, _("Request not accepted"),
                  _("The sales system did not accept this request. "
@@ -35,6 +38,10 @@ def csrf_failed(error):
     return _page(400, _("Form expired"),
                  _("This form has expired or did not come from this site. "
                    "Please reload the page and try again."))
+
+
+def forbidden(error):
+    return _page(403, _("Not allowed"), _("You are not allowed to see this page."))
 
 
 def not_found(error):
@@ -58,6 +65,7 @@ def register(app):
     app.register_error_handler(GatewayUnavailable, gateway_unavailable)
     app.register_error_handler(GatewayRejected, gateway_rejected)
     app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(403, forbidden)
     app.register_error_handler(404, not_found)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(500, internal_error)

@@ -5,4 +5,4 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
-login_manager = LoginManager()  # partner sign-in through the gateway comes later
+login_manager = LoginManager()

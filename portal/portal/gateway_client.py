@@ -1,4 +1,6 @@
-"""A small client for the gateway's HTTP API.
+"""A small client for the gateway's HTTP API: the catalogue, sign-in and the partner
+user's own identity, and the partner admin's user list. Every call but sign-in and
+accepting an invitation carries the partner's bearer token.
 
 Every failure comes out typed, so views never look at status codes:
 ``GatewayUnavailable`` when the gateway cannot answer (no connection, time-out, 5xx,
@@ -6,12 +8,18 @@ a body that is not JSON), ``GatewayRejected`` carrying the problem+json body whe
 answers a 4xx. JSON numbers are parsed as ``Decimal``: money never passes through float.
 """
 import json
+import math
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote
 
 import requests
 
 PRODUCTS_PAGE_SIZE = 50
+TEAM_PAGE_SIZE = 50
+PORTAL_AUDIENCE = "portal"  # the audience the gateway issues portal tokens for
 
 
 class GatewayError(Exception):
@@ -26,13 +34,21 @@ class GatewayRejected(GatewayError):
     """The gateway answered 4xx. ``problem`` is its problem+json body (RFC 9457):
     type, title, status, detail and, for validation errors, errors {field: [messages]}."""
 
-    def __init__(self, status, problem):
+    def __init__(self, status, problem, retry_after=None):
         self.status = status
         self.problem = problem
         self.title = problem.get("title") or "Error"
         self.detail = problem.get("detail")
-        self.errors = problem.get("errors") or {}
+        errors = problem.get("errors")
+        self.errors = errors if isinstance(errors, dict) else {}
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After, else None
         super().__init__(f"{status} {self.title}" + (f": {self.detail}" if self.detail else ""))
+
+    def field_errors(self):
+        """{field: [message, ...]}, whether the gateway sent a list or one string."""
+        return {str(field): [str(m) for m in (messages if isinstance(messages, list)
+                                              else [messages])]
+                for field, messages in self.errors.items()}
 
 
 def _problem_from(response):
@@ -43,6 +59,23 @@ def _problem_from(response):
     if not isinstance(body, dict):
         body = {"title": response.reason or "Error", "detail": response.text[:200] or None}
     return {"type": "about:blank", "status": response.status_code, **body}
+
+
+def retry_after_seconds(value, now=None):
+    """Retry-After as whole seconds (RFC 9110: delta-seconds or an HTTP-date), or None
+    when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, math.ceil((when - (now or datetime.now(UTC))).total_seconds()))
 
 
 class GatewayClient:
@@ -64,12 +97,14 @@ class GatewayClient:
             self._local.session = session
         return session
 
-    def get(self, path, params=None, token=None):
-        """GET ``path`` (starting with /api/...) and return the decoded JSON body."""
+    def request(self, method, path, params=None, body=None, token=None):
+        """``method`` ``path`` (starting with /api/...) with an optional JSON ``body``
+        and bearer ``token``; the decoded JSON answer, or None for an empty one (204)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = self.session.get(self.base_url + path, params=params,
-                                        headers=headers, timeout=self.timeout)
+            response = self.session.request(method, self.base_url + path, params=params,
+                                            json=body, headers=headers,
+                                            timeout=self.timeout)
         except requests.Timeout:
             raise GatewayUnavailable(f"the gateway did not answer within {self.timeout}s")
         except requests.RequestException as error:
@@ -77,13 +112,19 @@ class GatewayClient:
         if response.status_code >= 500:
             raise GatewayUnavailable(f"the gateway answered {response.status_code}")
         if response.status_code >= 400:
-            raise GatewayRejected(response.status_code, _problem_from(response))
+            raise GatewayRejected(response.status_code, _problem_from(response),
+                                  retry_after_seconds(response.headers.get("Retry-After")))
+        if response.status_code == 204 or not response.content:
+            return None
         try:
             # bytes, not response.text: json detects UTF-8 itself, while requests would
             # guess a charset the gateway's "application/json" does not state.
             return json.loads(response.content, parse_float=Decimal)
         except ValueError:
             raise GatewayUnavailable("the gateway answered something that is not JSON")
+
+    def get(self, path, params=None, token=None):
+        return self.request("GET", path, params=params, token=token)
 
     def list_products(self, cursor=None, limit=PRODUCTS_PAGE_SIZE, token=None):
         """One page of the catalogue: {"items": [...], "next_cursor": str | None}."""
@@ -94,3 +135,62 @@ class GatewayClient:
         if not isinstance(page, dict) or not isinstance(page.get("items"), list):
             raise GatewayUnavailable("the gateway's product page has no items list")
         return page
+
+    # Identity. A grant is {"access_token", "token_type", "expires_in", "user": Me};
+    # Me is {"id", "kind", "name", "email", "roles", "partner_org"}.
+
+    def sign_in(self, email, password):
+        grant = self.request("POST", "/api/v1/auth/sign-in", body={
+            "email": email, "password": password, "audience": PORTAL_AUDIENCE})
+        return _checked_grant(grant)
+
+    def accept_invitation(self, invitation_token, password):
+        grant = self.request("POST", "/api/v1/auth/accept-invitation", body={
+            "token": invitation_token, "password": password})
+        return _checked_grant(grant)
+
+    def sign_out(self, token):
+        self.request("POST", "/api/v1/auth/sign-out", token=token)
+
+    def me(self, token):
+        me = self.get("/api/v1/auth/me", token=token)
+        if not _is_me(me):
+            raise GatewayUnavailable("the gateway's /auth/me answer is not a user")
+        return me
+
+    # The partner admin's own organisation.
+
+    def list_partner_users(self, token, cursor=None, limit=TEAM_PAGE_SIZE):
+        """One page of the organisation's users: {"items": [...], "next_cursor": ...}."""
+        params = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        page = self.get("/api/v1/partner/users", params=params, token=token)
+        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+            raise GatewayUnavailable("the gateway's partner user list has no items list")
+        return page
+
+    def invite_partner_user(self, token, name, email, role):
+        """{"user": PartnerUser, "invitation_token": str}."""
+        answer = self.request("POST", "/api/v1/partner/users", token=token,
+                              body={"name": name, "email": email, "role": role})
+        if not isinstance(answer, dict) or not answer.get("invitation_token"):
+            raise GatewayUnavailable("the gateway's invitation has no token")
+        return answer
+
+    def update_partner_user(self, token, user_id, **changes):
+        """PATCH role and/or active; the updated PartnerUser."""
+        return self.request("PATCH", f"/api/v1/partner/users/{quote(str(user_id), safe='')}",
+                            token=token, body=changes)
+
+
+def _is_me(me):
+    return isinstance(me, dict) and bool(me.get("id")) and isinstance(me.get("roles", []),
+                                                                     list)
+
+
+def _checked_grant(grant):
+    if not isinstance(grant, dict) or not grant.get("access_token") \
+            or not _is_me(grant.get("user")):
+        raise GatewayUnavailable("the gateway's sign-in answer has no token or user")
+    return grant

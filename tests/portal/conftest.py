@@ -1,10 +1,11 @@
-"""Fixtures for the portal: a fake gateway (see fake_gateway.py) and flaskr-style
-``app`` / ``client`` fixtures pointed at it."""
-import re
+"""Fixtures for the portal: a fake gateway (see fake_gateway.py), flaskr-style
+``app`` / ``client`` fixtures pointed at it, and an ``auth`` helper that signs in
+through the real sign-in form."""
 import socket
 
 import pytest
 from fake_gateway import FakeGateway
+from portal_actions import CSRF_FIELD, AuthActions
 
 from portal.app import create_app
 from portal.settings import NAMES
@@ -47,9 +48,6 @@ def client(app):
     return app.test_client()
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
 @pytest.fixture
 def csrf_token(client):
     """The CSRF token a page hands the browser (in the language switcher's form)."""
@@ -61,3 +59,16 @@ def csrf_token(client):
         return match.group(1)
 
     return token
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def signed_in(auth):
+    """The client, signed in as a partner rep."""
+    response = auth.sign_in()
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return auth.client

@@ -1,5 +1,6 @@
 """The app factory: extensions bound, health without the gateway, error pages."""
 import pytest
+from fake_gateway import ADMIN_EMAIL
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -26,7 +27,7 @@ def test_healthz_answers_without_calling_the_gateway(closed_port_url):
 
 def test_healthz_makes_no_gateway_request(client, gateway):
     assert client.get("/healthz").status_code == 200
-    assert gateway.queries == []
+    assert gateway.calls == []
 
 
 @pytest.mark.parametrize(("accept_language", "text"), [
@@ -55,7 +56,14 @@ def test_the_stylesheet_is_served_locally(client):
     assert ".table" in response.get_data(as_text=True)
 
 
-def test_pages_load_nothing_from_another_host(client, gateway):
-    html = client.get("/products").get_data(as_text=True)
+@pytest.mark.parametrize(("path", "signed_in_as"), [
+    ("/sign-in", None), ("/accept-invitation?token=t", None),
+    ("/products", ADMIN_EMAIL), ("/team", ADMIN_EMAIL)])
+def test_pages_load_nothing_from_another_host(client, auth, path, signed_in_as):
+    if signed_in_as:
+        auth.sign_in(email=signed_in_as)
+    response = client.get(path)
+    html = response.get_data(as_text=True)
 
+    assert response.status_code == 200, path
     assert "http://" not in html and "https://" not in html and 'src="//' not in html

@@ -2,9 +2,16 @@
 import json
 import re
 
-from fake_gateway import PROBLEM_JSON, product
+import pytest
+from fake_gateway import PROBLEM_JSON, REP_EMAIL, product
+from portal_actions import AuthActions
 
 from portal.app import create_app
+
+
+@pytest.fixture(autouse=True)
+def _a_partner_is_signed_in(signed_in):
+    """The catalogue is for signed-in partners (see test_portal_auth.py)."""
 
 
 def rows(html):
@@ -117,6 +124,8 @@ def assert_unavailable_page(response, message):
 
 def test_gateway_down_answers_a_friendly_503_page(closed_port_url):
     client = create_app({"PORTAL_ENV": "testing", "GATEWAY_URL": closed_port_url}).test_client()
+    with client.session_transaction() as session:  # signed in before the gateway went down
+        session.update({"_user_id": "u-rep", "access_token": "tok-1"})
 
     assert_unavailable_page(client.get("/products"), "门户暂时无法连接销售系统，请稍后再试。")
     assert_unavailable_page(client.get("/products", headers={"Accept-Language": "en"}),
@@ -131,9 +140,10 @@ def test_gateway_5xx_answers_the_503_page(client, gateway):
 
 
 def test_gateway_too_slow_answers_the_503_page_within_the_timeout(gateway):
-    gateway.delay = 2
     client = create_app({"PORTAL_ENV": "testing", "GATEWAY_URL": gateway.url,
                          "GATEWAY_TIMEOUT": "0.2"}).test_client()
+    AuthActions(client).sign_in(REP_EMAIL)
+    gateway.delay = 2
 
     assert_unavailable_page(client.get("/products"), "服务暂时不可用")
 

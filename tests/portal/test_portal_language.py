@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-ZH_TITLE = "产品目录"
-EN_TITLE = "Product catalogue"
+# The sign-in page: the first page a partner sees, before any language is chosen.
+ZH_TITLE = "登录"
+EN_TITLE = "Sign in"
 
 
 def html_lang(html):
@@ -14,7 +15,7 @@ def html_lang(html):
 
 
 def page(client, **headers):
-    response = client.get("/products", headers=headers)
+    response = client.get("/sign-in", headers=headers)
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -43,7 +44,7 @@ def test_default_language_is_simplified_chinese(client):
 
 
 def test_pages_say_they_vary_by_language(client):
-    vary = client.get("/products").headers["Vary"]
+    vary = client.get("/sign-in").headers["Vary"]
 
     assert "Accept-Language" in vary and "Cookie" in vary
 
@@ -120,11 +121,12 @@ def test_switch_never_redirects_off_site(client, csrf_token, target):
 
 
 def test_the_switcher_on_a_page_sends_back_to_that_page(client, gateway):
-    html = client.get("/products?cursor=c1").get_data(as_text=True)
+    html = client.get("/sign-in?next=%2Fproducts%3Fcursor%3Dc1").get_data(as_text=True)
 
     form = re.search(r'<form class="language-switch" method="post" action="([^"]+)">(.*?)</form>',
                      html, flags=re.S)
     assert form.group(1) == "/language"
-    assert 'name="next" type="hidden" value="/products?cursor=c1"' in form.group(2)
+    assert ('name="next" type="hidden" value="/sign-in?next=%2Fproducts%3Fcursor%3Dc1"'
+            in form.group(2))
     assert 'name="csrf_token"' in form.group(2)
     assert re.findall(r'name="lang" value="(\w+)"', form.group(2)) == ["zh", "en"]

@@ -32,19 +32,37 @@ def test_the_source_has_visible_strings_to_check():
 
     assert "Product catalogue" in messages
     assert "Service temporarily unavailable" in messages
+    assert "Sign in" in messages
+    assert "Enter your password." in messages  # lazy form messages are extracted too
+    assert ("Too many sign-in attempts. Please try again in %(num)d minute.",
+            "Too many sign-in attempts. Please try again in %(num)d minutes.") in messages
+
+
+def is_translated(string):
+    """A plural message's translation is a tuple, one string per plural form."""
+    forms = string if isinstance(string, tuple | list) else (string,)
+    return bool(forms) and all(forms)
 
 
 def test_every_visible_string_has_a_chinese_translation():
     translated = {m.id: m.string for m in po_catalogue() if m.id and not m.fuzzy}
 
-    missing = sorted(m for m in source_messages() if not translated.get(m))
+    missing = sorted((m for m in source_messages() if not is_translated(translated.get(m))),
+                     key=str)
 
     assert missing == []
 
 
+def frozen(value):
+    """A plural message's id and string are sequences: lists from the .mo, tuples from
+    the .po."""
+    return tuple(value) if isinstance(value, tuple | list) else value
+
+
 def test_the_compiled_catalogue_matches_the_po_file():
     with open(CATALOGUE / "messages.mo", "rb") as file:
-        compiled = {m.id: m.string for m in read_mo(file) if m.id}
-    source = {m.id: m.string for m in po_catalogue() if m.id and m.string and not m.fuzzy}
+        compiled = {frozen(m.id): frozen(m.string) for m in read_mo(file) if m.id}
+    source = {frozen(m.id): frozen(m.string) for m in po_catalogue()
+              if m.id and is_translated(m.string) and not m.fuzzy}
 
     assert compiled == source

@@ -1,27 +1,13 @@
 """POST /language: remember the chosen language in a cookie and go back where the
 partner was, but only ever to a path on this site (never an open redirect)."""
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 from flask_babel import get_locale
 
+from ..redirects import here, local_path
 from . import COOKIE, COOKIE_MAX_AGE, DEFAULT_LANGUAGE, LANGUAGES
 from .forms import LanguageForm
 
 bp = Blueprint("language", __name__)
-
-
-def local_path(target):
-    """``target`` if it is a path on this site, else None. Browsers read "//host" and
-    "/\\host" as another host, and drop tabs and newlines inside a URL, so those fail."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if any(ch in target for ch in "\\\t\r\n") or any(ord(ch) < 32 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.post("/language")
@@ -34,12 +20,6 @@ def switch():
                         httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
-
-
-def here():
-    """The current page as a local path with its query string, for the switcher."""
-    query = request.query_string.decode("latin-1")
-    return request.path + (f"?{query}" if query else "")
 
 
 def language_switcher():
