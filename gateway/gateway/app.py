@@ -10,6 +10,7 @@ from sfa_common.mongo import connect, database
 
 from . import problems
 from .api import Api, accounts, admin, auth, commission, health, leads, partner_users, products
+from .authz.policies import POLICY_COLLECTION, build_enforcer
 from .identity import web
 from .identity.bootstrap import bootstrap_admin
 from .identity.service import Identity
@@ -39,6 +40,12 @@ def create_identity(app, settings):
     return identity
 
 
+def create_enforcer(identity):
+    """One Casbin enforcer per process, over the policies in the gateway's database
+    (the defaults are seeded once into an empty collection)."""
+    return build_enforcer(identity.store.db[POLICY_COLLECTION])
+
+
 def create_app(config=None):
     """``config`` overrides the environment (tests pass e.g. {"AMQP_URI": ...}).
     The RPC pools open connections on first use, so ``flask openapi print`` works with
@@ -62,7 +69,9 @@ def create_app(config=None):
     atexit.register(ready_pool.close)
 
     api = Api(app, spec_kwargs={"extra_plugins": [web.BearerSecurityPlugin()]})
-    web.install(app, api, create_identity(app, settings))
+    identity = create_identity(app, settings)
+    web.install(app, api, identity)
+    app.extensions["enforcer"] = create_enforcer(identity)
     for module in (health, auth, admin, partner_users, leads, accounts, products, commission):
         api.register_blueprint(module.blp)
     problems.register(app)

@@ -1,7 +1,7 @@
 """Customers (accounts): /api/v1/accounts."""
 from sfa_common.contracts.opportunities import AccountCreateSchema, AccountSchema
 
-from ..scopes import scope_for
+from ..scopes import owned_new_record, scope_for
 from ..services import call
 from . import Blueprint
 
@@ -14,11 +14,13 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1/accounts",
 @blp.replies(201, AccountSchema)
 def create_account(account):
     """Create a customer (409 when its unified social credit code is already taken)"""
-    return call("opportunities", "create_account", AccountCreateSchema().dump(account))
+    record = owned_new_record("account", AccountCreateSchema().dump(account))
+    return call("opportunities", "create_account", record)
 
 
 @blp.route("/<account_id>")
 @blp.replies(200, AccountSchema)
 def get_account(account_id):
     """Read one customer (404 when it does not exist or lies outside your scope)"""
-    return call("opportunities", "get_account", account_id, scope_for("account", "read"))
+    scope = scope_for("account", "read", account_id)
+    return call("opportunities", "get_account", account_id, scope)

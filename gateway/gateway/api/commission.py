@@ -1,6 +1,7 @@
 """Commission periods: /api/v1/commission/periods."""
 from sfa_common.contracts.commission import PeriodCreateSchema, PeriodSchema
 
+from ..scopes import require
 from ..services import call
 from . import Blueprint
 
@@ -13,6 +14,7 @@ blp = Blueprint("commission", __name__, url_prefix="/api/v1/commission",
 @blp.replies(201, PeriodSchema)
 def create_period(period):
     """Open a commission period for a month (409 when it exists)"""
+    require("commission_period", "create")
     return call("commission", "create_period", PeriodCreateSchema().dump(period))
 
 
@@ -20,4 +22,5 @@ def create_period(period):
 @blp.replies(200, PeriodSchema)
 def get_period(key):
     """Read one period by its key, e.g. 2026-11"""
+    require("commission_period", "read")
     return call("commission", "get_period", key)

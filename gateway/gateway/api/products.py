@@ -1,4 +1,5 @@
-"""The product catalogue: /api/v1/products."""
+"""The product catalogue: /api/v1/products. Every signed-in user, partners included,
+reads the catalogue; maintaining it is a granted action."""
 from sfa_common.contracts.quotes import (
     ProductCreateSchema,
     ProductPageSchema,
@@ -6,6 +7,7 @@ from sfa_common.contracts.quotes import (
     ProductSchema,
 )
 
+from ..scopes import require
 from ..services import call
 from . import Blueprint
 
@@ -25,7 +27,8 @@ def list_products(query):
 @blp.arguments(ProductCreateSchema)
 @blp.replies(201, ProductSchema)
 def create_product(product):
-    """Add a product (409 when the SKU exists)"""
+    """Add a product (sales ops; 409 when the SKU exists)"""
+    require("product", "create")
     return call("quotes", "create_product", ProductCreateSchema().dump(product))
 
 

@@ -26,6 +26,7 @@ ADMIN_OBJECTS = ("identity", "policy")
 INTERNAL_ROLES = ("sales_rep", "sales_manager", "channel_manager", "sales_ops", "admin")
 PARTNER_ROLES = ("partner_rep", "partner_admin")
 
+POLICY_COLLECTION = "casbin_policies"
 SEEDED_MARKER = "defaults_seeded"   # _id of the document that says the defaults went in
 
 _LEAD = ("lead",)
@@ -72,6 +73,15 @@ GRANTS = (
     ("admin", INTERNAL, _RECORDS, "create", ("all",)),
     ("admin", INTERNAL, _RECORDS, "update", ("all",)),
     ("admin", INTERNAL, ADMIN_OBJECTS, ADMIN_ACTION, ("all",)),
+    # Catalogues: sales ops and admins maintain products and open commission periods.
+    ("sales_ops", INTERNAL, ("product",), "create", ("all",)),
+    ("sales_ops", INTERNAL, ("product",), "update", ("all",)),
+    ("sales_ops", INTERNAL, ("commission_period",), "read", ("all",)),
+    ("sales_ops", INTERNAL, ("commission_period",), "create", ("all",)),
+    ("admin", INTERNAL, ("product",), "create", ("all",)),
+    ("admin", INTERNAL, ("product",), "update", ("all",)),
+    ("admin", INTERNAL, ("commission_period",), "read", ("all",)),
+    ("admin", INTERNAL, ("commission_period",), "create", ("all",)),
     # Partners, in every partner domain: a rep their own deals, an admin the whole
     # organisation and its users. Two-tier distribution: a distributor's admin also
     # reads its resellers' records and vets their deal registrations. That is the

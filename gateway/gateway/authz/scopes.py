@@ -82,6 +82,13 @@ RECORD_FIELDS = {
     "commission_statement": RecordFields(team=None),
     # Identity administration: partner users carry their organisation; internal
     # users and policies are administered with `all` only.
+    # Catalogues (not owned records): only `all` applies, and only sales ops and
+    # admins hold it; reading the product catalogue needs no grant (every signed-in
+    # user, partners included, sees the catalogue).
+    "product": RecordFields(owner=None, team=None, department=None, partner_org=None,
+                            partner_user=None),
+    "commission_period": RecordFields(owner=None, team=None, department=None,
+                                      partner_org=None, partner_user=None),
     "identity": RecordFields(owner=None, team=None, department=None, partner_user=None),
     "policy": RecordFields(owner=None, team=None, department=None, partner_org=None,
                            partner_user=None),

@@ -13,7 +13,9 @@ class LeadRepository(Repository):
             IndexModel([("phone", ASCENDING)]),
             IndexModel([("email", ASCENDING)]),
             IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)]),
-            IndexModel([("partner_org_id", ASCENDING)]),
+            IndexModel([("team_member_ids", ASCENDING)]),
+            IndexModel([("department_id", ASCENDING)]),
+            IndexModel([("partner_org_id", ASCENDING), ("partner_user_id", ASCENDING)]),
             IndexModel([("created_at", DESCENDING)]),
         ],
     }

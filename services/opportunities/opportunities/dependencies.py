@@ -17,7 +17,7 @@ class AccountRepository(Repository):
             IndexModel([("normalised_name", ASCENDING)]),  # the duplicate check on conversion
             IndexModel([("owner_id", ASCENDING)]),
             IndexModel([("department_id", ASCENDING)]),
-            IndexModel([("partner_org_ids", ASCENDING)]),
+            IndexModel([("partner_org_ids", ASCENDING), ("partner_user_id", ASCENDING)]),
             IndexModel([("created_at", DESCENDING)]),
         ],
     }

@@ -19,8 +19,11 @@ class LeadCreateSchema(BaseSchema):
     products_of_interest = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                        load_default=list)
     owner_id = fields.String(load_default=None)
+    team_member_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                  load_default=list)
     department_id = fields.String(load_default=None)
-    partner_org_id = fields.String(load_default=None)
+    partner_org_id = fields.String(load_default=None)   # partner-sourced leads
+    partner_user_id = fields.String(load_default=None)
     notes = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 

@@ -56,6 +56,7 @@ class AccountCreateSchema(BaseSchema):
     # The partner organisations whose channel serves this customer (their scope field).
     partner_org_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                   load_default=list)
+    partner_user_id = fields.String(load_default=None)   # the partner user who brought it
 
 
 class AccountSchema(RecordSchema, AccountCreateSchema):
