@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 export AMQP_URI=${AMQP_URI:-pyamqp://guest:guest@localhost:5672//}
 export GATEWAY_PORT=${GATEWAY_PORT:-8000} PORTAL_PORT=${PORTAL_PORT:-8001}
 export GATEWAY_URL=${GATEWAY_URL:-http://127.0.0.1:$GATEWAY_PORT}
+# The gateway creates this admin at start-up; the seed signs in with it.
+export BOOTSTRAP_ADMIN_EMAIL=${BOOTSTRAP_ADMIN_EMAIL:-admin@channel-sfa.example}
+export BOOTSTRAP_ADMIN_PASSWORD=${BOOTSTRAP_ADMIN_PASSWORD:-demo-admin-password}
 scripts/ensure_broker.sh
 
 .venv/bin/honcho start -f Procfile &
@@ -19,7 +22,12 @@ if .venv/bin/python scripts/seed_demo.py --gateway "$GATEWAY_URL" --wait 90; the
     Partner portal:  http://127.0.0.1:$PORTAL_PORT/
     Gateway API:     $GATEWAY_URL/api/v1/   (OpenAPI: $GATEWAY_URL/openapi.json)
     Readiness:       $GATEWAY_URL/readyz
-  Demo sign-ins: none yet: sign-in arrives with identity (issue 3); every page is open.
+  Demo sign-ins:
+    API (internal admin):  $BOOTSTRAP_ADMIN_EMAIL / $BOOTSTRAP_ADMIN_PASSWORD
+                           curl -X POST $GATEWAY_URL/api/v1/auth/sign-in -H 'Content-Type: application/json' \
+                             -d '{"email": "$BOOTSTRAP_ADMIN_EMAIL", "password": "$BOOTSTRAP_ADMIN_PASSWORD"}'
+    Portal (partner admin): admin@huadong-partner.example / demo-partner-admin
+    Portal (partner rep):   rep@huadong-partner.example / demo-partner-rep-1
   Storage is the embedded engine (MONGO_URI unset): data lives until you stop.
   Press Ctrl-C to stop everything.
 

@@ -2,12 +2,24 @@
 already there (409) is left as it is, so running this twice changes nothing.
 
     python scripts/seed_demo.py --gateway http://127.0.0.1:8000 --wait 90
+
+It signs in as the bootstrap admin (BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD,
+which the gateway creates at start-up) and creates demo partners whose users accept
+their invitations with the demo passwords printed by `make run`.
 """
 import argparse
+import os
 import sys
 import time
 
 import requests
+
+DEMO_ADMIN = ("admin@channel-sfa.example", "demo-admin-password")
+PARTNER_ORG = {"name": "华东优选渠道有限公司", "tier": "gold"}
+PARTNER_USERS = [  # (name, email, role, password)
+    ("王伙伴", "admin@huadong-partner.example", "partner_admin", "demo-partner-admin"),
+    ("李销售", "rep@huadong-partner.example", "partner_rep", "demo-partner-rep-1"),
+]
 
 PRODUCTS = [
     {"sku": "SRV-R740", "name": "机架式服务器 R740", "category": "hardware/servers", "unit": "台",
@@ -47,15 +59,60 @@ def wait_until_ready(gateway, seconds):
     return False
 
 
-def seed(gateway, path, records):
+def admin_credentials():
+    return (os.environ.get("BOOTSTRAP_ADMIN_EMAIL") or DEMO_ADMIN[0],
+            os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or DEMO_ADMIN[1])
+
+
+def sign_in(gateway, email, password, audience="api"):
+    response = requests.post(f"{gateway}/api/v1/auth/sign-in", timeout=10, json={
+        "email": email, "password": password, "audience": audience})
+    if response.status_code != 200:
+        sys.exit(f"signing in as {email} failed: {response.status_code} {response.text}")
+    return response.json()["access_token"]
+
+
+def api(gateway, token):
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    session.base = gateway
+    return session
+
+
+def seed(session, path, records):
     created = 0
     for record in records:
-        response = requests.post(f"{gateway}{path}", json=record, timeout=10)
+        response = session.post(f"{session.base}{path}", json=record, timeout=10)
         if response.status_code == 201:
             created += 1
         elif response.status_code != 409:
             sys.exit(f"seeding {path} failed: {response.status_code} {response.text}")
     print(f"  {path}: {created} created, {len(records) - created} already there")
+
+
+def seed_partner(session):
+    """The demo partner organisation and its users (invited, then accepted)."""
+    gateway = session.base
+    orgs = session.get(f"{gateway}/api/v1/admin/partner-orgs", params={"limit": 200},
+                       timeout=10).json()["items"]
+    org = next((o for o in orgs if o["name"] == PARTNER_ORG["name"]), None)
+    if org is None:
+        org = session.post(f"{gateway}/api/v1/admin/partner-orgs", json=PARTNER_ORG,
+                           timeout=10).json()
+    created = 0
+    for name, email, role, password in PARTNER_USERS:
+        invited = session.post(f"{gateway}/api/v1/admin/partner-users", timeout=10, json={
+            "name": name, "email": email, "role": role, "org_id": org["id"]})
+        if invited.status_code == 409:
+            continue
+        if invited.status_code != 201:
+            sys.exit(f"inviting {email} failed: {invited.status_code} {invited.text}")
+        accepted = requests.post(f"{gateway}/api/v1/auth/accept-invitation", timeout=10, json={
+            "token": invited.json()["invitation_token"], "password": password})
+        if accepted.status_code != 200:
+            sys.exit(f"accepting {email}'s invitation failed: {accepted.text}")
+        created += 1
+    print(f"  partner users: {created} created, {len(PARTNER_USERS) - created} already there")
 
 
 def main(argv=None):
@@ -68,9 +125,12 @@ def main(argv=None):
         print(f"{gateway}/readyz did not answer 200 within {args.wait:g} s", file=sys.stderr)
         return 1
     print("Seeding demo data:")
-    seed(gateway, "/api/v1/products", PRODUCTS)
-    seed(gateway, "/api/v1/accounts", ACCOUNTS)
-    seed(gateway, "/api/v1/commission/periods", PERIODS)
+    token = sign_in(gateway, *admin_credentials())
+    session = api(gateway, token)
+    seed(session, "/api/v1/products", PRODUCTS)
+    seed(session, "/api/v1/accounts", ACCOUNTS)
+    seed(session, "/api/v1/commission/periods", PERIODS)
+    seed_partner(session)
     return 0
 
 

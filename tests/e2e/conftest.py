@@ -14,6 +14,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("leads", "opportunities", "quotes", "commission")
+ADMIN = ("admin@e2e.example", "e2e-admin-password")
 
 
 def procfile():
@@ -90,7 +91,8 @@ def system(rabbit_manager, tmp_path_factory):
            "MONGO_URI": "mongomock://localhost",
            "RPC_TIMEOUT": "2", "READY_TIMEOUT": "1",
            "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port()),
-           "PORTAL_PORT": str(free_port()), "PORTAL_WORKERS": "1"}
+           "PORTAL_PORT": str(free_port()), "PORTAL_WORKERS": "1",
+           "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0], "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1]}
     env["GATEWAY_URL"] = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     running = System(env, tmp_path_factory.mktemp("logs"))
     try:
@@ -102,3 +104,14 @@ def system(rabbit_manager, tmp_path_factory):
         for name in list(running.processes):
             running.stop(name)
         rabbit_manager.delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def api(system):
+    """A requests session signed in to the gateway as the bootstrap admin."""
+    response = requests.post(f"{system.gateway_url}/api/v1/auth/sign-in", timeout=10,
+                             json={"email": ADMIN[0], "password": ADMIN[1]})
+    assert response.status_code == 200, response.text
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return session

@@ -1,5 +1,6 @@
 """The whole path with real processes: HTTP -> gateway (gunicorn) -> AMQP -> service
 (nameko run) -> storage, and back."""
+import re
 import subprocess
 import sys
 import time
@@ -13,31 +14,31 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
-def test_a_request_travels_the_whole_system_and_back(system):
-    api = f"{system.gateway_url}/api/v1"
-    created = requests.post(f"{api}/leads", json={"company": "深圳市前海云帆科技有限公司",
+def test_a_request_travels_the_whole_system_and_back(system, api):
+    base = f"{system.gateway_url}/api/v1"
+    created = api.post(f"{base}/leads", json={"company": "深圳市前海云帆科技有限公司",
                                                    "phone": "+86 755 8888 0000"}, timeout=10)
     assert created.status_code == 201, created.text
     lead = created.json()
     assert lead["normalised_company"] == "前海云帆科技"
 
-    fetched = requests.get(f"{api}/leads/{lead['id']}", timeout=10)
+    fetched = api.get(f"{base}/leads/{lead['id']}", timeout=10)
     assert fetched.status_code == 200
     assert fetched.json() == lead
 
-    rejected = requests.post(f"{api}/leads", data="{", timeout=10,
+    rejected = api.post(f"{base}/leads", data="{", timeout=10,
                              headers={"Content-Type": "application/json"})
     assert rejected.status_code == 400
     assert rejected.headers["Content-Type"] == "application/problem+json"
 
 
-def test_a_stopped_service_answers_503_within_the_timeout_then_recovers(system):
-    api = f"{system.gateway_url}/api/v1"
-    lead = requests.post(f"{api}/leads", json={"company": "Acme"}, timeout=10).json()
+def test_a_stopped_service_answers_503_within_the_timeout_then_recovers(system, api):
+    base = f"{system.gateway_url}/api/v1"
+    lead = api.post(f"{base}/leads", json={"company": "Acme"}, timeout=10).json()
     system.stop("leads")
     try:
         started = time.monotonic()
-        response = requests.get(f"{api}/leads/{lead['id']}", timeout=30)
+        response = api.get(f"{base}/leads/{lead['id']}", timeout=30)
         elapsed = time.monotonic() - started
         assert response.status_code == 503
         assert response.headers["Content-Type"] == "application/problem+json"
@@ -50,13 +51,14 @@ def test_a_stopped_service_answers_503_within_the_timeout_then_recovers(system):
         system.start("leads")
         system.wait_until_ready()
     # The embedded engine lives in the service process: the restarted one starts empty.
-    assert requests.get(f"{api}/leads/{lead['id']}", timeout=10).status_code == 404
+    assert api.get(f"{base}/leads/{lead['id']}", timeout=10).status_code == 404
 
 
 def run_seed(system):
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py"),
                            "--gateway", system.gateway_url, "--wait", "30"],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env=system.env)
 
 
 def test_demo_data_seeds_idempotently_and_the_portal_shows_it(system):
@@ -68,7 +70,14 @@ def test_demo_data_seeds_idempotently_and_the_portal_shows_it(system):
     assert "/api/v1/products: 0 created, 5 already there" in again.stdout
     assert "/api/v1/accounts: 0 created, 2 already there" in again.stdout
 
-    page = requests.get(f"{system.portal_url}/products", timeout=10,
-                        headers={"Accept-Language": "zh-CN"})
-    assert page.status_code == 200
+    portal = requests.Session()
+    form = portal.get(f"{system.portal_url}/sign-in", timeout=10)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.text).group(1)
+    signed_in = portal.post(f"{system.portal_url}/sign-in", timeout=10, data={
+        "csrf_token": csrf, "email": "admin@huadong-partner.example",
+        "password": "demo-partner-admin"})
+    assert signed_in.status_code == 200 and "/sign-in" not in signed_in.url, signed_in.text
+    page = portal.get(f"{system.portal_url}/products", timeout=10,
+                      headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200 and page.url.endswith("/products")
     assert "机架式服务器 R740" in page.text and "45800.00" in page.text
