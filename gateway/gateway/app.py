@@ -9,7 +9,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sfa_common.mongo import connect, database
 
 from . import problems
-from .api import Api, accounts, admin, auth, commission, health, leads, partner_users, products
+from .api import (
+    Api,
+    accounts,
+    admin,
+    auth,
+    commission,
+    health,
+    leads,
+    partner_users,
+    policies,
+    products,
+)
 from .authz.policies import POLICY_COLLECTION, build_enforcer
 from .identity import web
 from .identity.bootstrap import bootstrap_admin
@@ -72,7 +83,8 @@ def create_app(config=None):
     identity = create_identity(app, settings)
     web.install(app, api, identity)
     app.extensions["enforcer"] = create_enforcer(identity)
-    for module in (health, auth, admin, partner_users, leads, accounts, products, commission):
+    for module in (health, auth, admin, policies, partner_users, leads, accounts, products,
+                   commission):
         api.register_blueprint(module.blp)
     problems.register(app)
     return app

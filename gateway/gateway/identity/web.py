@@ -10,6 +10,7 @@ from flask.ctx import _AppCtxGlobals
 
 from sfa_common.errors import Forbidden
 
+from .. import scopes
 from ..problems import problem
 from .service import TOKEN_FAILED, AuthenticationFailed, TooManyAttempts
 from .subjects import load_subject
@@ -78,20 +79,22 @@ def current_principal():
     return principal
 
 
-def require_admin():
-    """The caller, when an internal admin; else 403. The one place the admin API asks,
-    to become a Casbin check when the policy engine is wired in."""
+def require_admin(object_type="identity"):
+    """The caller, when the policy grants them ``admin`` on ``object_type`` over the
+    whole internal domain (scope ``all``); else 403. The one place the admin API asks."""
     principal = current_principal()
-    if principal.is_partner or "admin" not in principal.roles:
+    if scopes.scope_for(object_type, "admin") != {}:
         raise Forbidden("Only an admin may do this.")
     return principal
 
 
 def require_partner_admin():
-    """The caller, when a partner organisation's admin; else 403."""
+    """The caller, when the policy grants them ``admin`` on their own partner
+    organisation's users; else 403."""
     principal = current_principal()
-    if not principal.is_partner or "partner_admin" not in principal.roles:
+    if not principal.is_partner:
         raise Forbidden("Only a partner admin may do this.")
+    scopes.scope_for("identity", "admin")
     return principal
 
 

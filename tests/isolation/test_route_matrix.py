@@ -1,0 +1,152 @@
+"""Every gateway route × who is asking: the record's owner (partner rep of org A), a
+colleague in the same organisation (another rep of A), another partner (admin of org
+B), an internal user outside the record's scope (a sales rep who neither owns nor
+shares it) and an anonymous caller. The matrix must name every route: adding a route
+without deciding who may use it fails here."""
+import pytest
+from identity.identity_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHEAP_HASHER, SECRET, Gateway
+
+from commission.service import CommissionService
+from gateway.app import create_app
+from leads.service import LeadsService
+from opportunities.service import OpportunitiesService
+from quotes.service import QuotesService
+
+WHO = ("owner", "colleague", "other_partner", "internal_outside", "anonymous")
+NOBODY_BUT_ADMINS = dict(owner=403, colleague=403, other_partner=403, internal_outside=403,
+                         anonymous=401)
+EVERY_SIGNED_IN = dict(owner=200, colleague=200, other_partner=200, internal_outside=200,
+                       anonymous=401)
+OPEN = dict.fromkeys(WHO, 200)
+BAD_BODY_OR_401 = dict(owner=400, colleague=400, other_partner=400, internal_outside=400,
+                       anonymous=401)
+PUBLIC_BAD_BODY = dict.fromkeys(WHO, 400)
+ONLY_THE_OWNER = dict(owner=200, colleague=404, other_partner=404, internal_outside=404,
+                      anonymous=401)
+
+ADMIN_ROUTES = [
+    (method, f"/api/v1/admin/{path}")
+    for path, methods in [
+        ("users", "GET POST"), ("users/<user_id>", "GET PATCH"),
+        ("departments", "GET POST"), ("departments/<department_id>", "GET PATCH DELETE"),
+        ("groups", "GET POST"), ("groups/<group_id>", "GET PATCH DELETE"),
+        ("partner-orgs", "GET POST"), ("partner-orgs/<org_id>", "GET PATCH"),
+        ("partner-users", "GET POST"), ("partner-users/<user_id>", "GET PATCH"),
+        ("sharing-rules", "GET POST"), ("sharing-rules/<rule_id>", "GET DELETE"),
+        ("policies", "GET"), ("policies/grants", "POST DELETE"),
+        ("policies/role-links", "POST DELETE"),
+    ]
+    for method in methods.split()
+]
+
+MATRIX = {
+    **{route: NOBODY_BUT_ADMINS for route in ADMIN_ROUTES},
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
+    ("GET", "/openapi.json"): OPEN,
+    ("POST", "/api/v1/auth/sign-in"): PUBLIC_BAD_BODY,
+    ("POST", "/api/v1/auth/accept-invitation"): PUBLIC_BAD_BODY,
+    ("GET", "/api/v1/auth/me"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/auth/change-password"): BAD_BODY_OR_401,
+    ("POST", "/api/v1/auth/sign-out"): dict.fromkeys(WHO[:-1], 204) | {"anonymous": 401},
+    # A partner admin manages their own organisation's users only.
+    ("GET", "/api/v1/partner/users"): dict(owner=403, colleague=403, other_partner=200,
+                                           internal_outside=403, anonymous=401),
+    ("POST", "/api/v1/partner/users"): dict(owner=403, colleague=403, other_partner=400,
+                                            internal_outside=403, anonymous=401),
+    ("PATCH", "/api/v1/partner/users/<user_id>"): dict(
+        owner=403, colleague=403, other_partner=404, internal_outside=403, anonymous=401),
+    # Leads come to partners through registrations and offers, not by creating them.
+    ("POST", "/api/v1/leads"): dict(owner=403, colleague=403, other_partner=403,
+                                    internal_outside=201, anonymous=401),
+    ("GET", "/api/v1/leads/<lead_id>"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/accounts"): dict.fromkeys(WHO[:-1], 201) | {"anonymous": 401},
+    ("GET", "/api/v1/accounts/<account_id>"): ONLY_THE_OWNER,
+    ("GET", "/api/v1/products"): EVERY_SIGNED_IN,
+    ("GET", "/api/v1/products/<product_id>"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/products"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/commission/periods"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/periods/<key>"): NOBODY_BUT_ADMINS,
+}
+
+BODIES = {
+    ("POST", "/api/v1/leads"): {"company": "矩阵测试有限公司"},
+    ("POST", "/api/v1/accounts"): {"name": "矩阵测试客户"},
+    ("POST", "/api/v1/products"): {"sku": "MATRIX-1", "name": "x",
+                                   "list_price": {"amount": "1.00", "currency": "CNY"}},
+    ("POST", "/api/v1/commission/periods"): {"key": "2027-01"},
+    ("PATCH", "/api/v1/partner/users/<user_id>"): {"role": "partner_admin"},
+}
+
+
+def gateway_routes(app):
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+@pytest.fixture
+def world(start_service, service_config):
+    for service in (LeadsService, OpportunitiesService, QuotesService, CommissionService):
+        start_service(service)
+    app = create_app({"TESTING": True, "AMQP_URI": service_config["AMQP_URI"],
+                      "RPC_TIMEOUT": "3", "READY_TIMEOUT": "2", "SECRET_KEY": SECRET,
+                      "PASSWORD_HASHER": CHEAP_HASHER, "BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                      "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    gateway = Gateway(app)
+    org_a, org_b = gateway.org("渠道甲"), gateway.org("渠道乙")
+    owner, owner_token = gateway.partner(org_a["id"], "a1@a.example")
+    _, colleague_token = gateway.partner(org_a["id"], "a2@a.example")
+    _, other_token = gateway.partner(org_b["id"], "b1@b.example", role="partner_admin")
+    record_owner = gateway.user("r1@internal.example")
+    gateway.user("r2@internal.example")
+    outside_token = gateway.token("r2@internal.example")
+
+    def admin_created(path, body):
+        answer = gateway.call("POST", path, gateway.admin_token, json=body)
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()
+
+    ownership = {"owner_id": record_owner["id"], "partner_user_id": owner["id"]}
+    lead = admin_created("/api/v1/leads", {"company": "甲方线索", "partner_org_id": org_a["id"],
+                                           **ownership})
+    account = admin_created("/api/v1/accounts", {"name": "甲方客户",
+                                                 "partner_org_ids": [org_a["id"]], **ownership})
+    product = admin_created("/api/v1/products", {
+        "sku": "SRV-1", "name": "Server", "list_price": {"amount": "9.90", "currency": "CNY"}})
+    admin_created("/api/v1/commission/periods", {"key": "2026-11"})
+    unknown = "0123456789abcdef01234567"
+    values = {"lead_id": lead["id"], "account_id": account["id"], "product_id": product["id"],
+              "key": "2026-11", "user_id": owner["id"]}
+    tokens = {"owner": owner_token, "colleague": colleague_token, "other_partner": other_token,
+              "internal_outside": outside_token, "anonymous": None}
+    return gateway, tokens, lambda name: values.get(name, unknown)
+
+
+def test_the_matrix_names_every_route():
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET,
+                      "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:1//"})
+    routes = gateway_routes(app)
+    assert routes - set(MATRIX) == set(), "routes without an isolation entry"
+    assert set(MATRIX) - routes == set(), "entries for routes that no longer exist"
+
+
+def test_who_gets_what_on_every_route(world):
+    gateway, tokens, value = world
+    # Signing out revokes the caller's token: do it last.
+    routes = sorted(MATRIX, key=lambda route: route[1] == "/api/v1/auth/sign-out")
+    wrong = []
+    for method, rule in routes:
+        path = rule
+        for name in ("lead_id", "account_id", "product_id", "key", "user_id", "department_id",
+                     "group_id", "org_id", "rule_id"):
+            path = path.replace(f"<{name}>", value(name))
+        for who in WHO:
+            answer = gateway.call(method, path, tokens[who], json=BODIES.get((method, rule), {}))
+            expected = MATRIX[(method, rule)][who]
+            if answer.status_code != expected:
+                wrong.append(f"{method} {rule} as {who}: {answer.status_code}, "
+                             f"expected {expected}")
+            if answer.status_code >= 400 and rule != "/readyz":
+                assert answer.mimetype == "application/problem+json", (method, rule, who)
+    assert wrong == []
