@@ -54,6 +54,16 @@ def secret_key(mapping, env):
     return value
 
 
+def portal_client_secret(mapping):
+    """Shared with the portal, which signs partners in on their behalf: with it, the
+    portal may tell the gateway the browser's address for per-IP sign-in limits."""
+    value = _text(mapping, "PORTAL_CLIENT_SECRET")
+    if value is not None and len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError("PORTAL_CLIENT_SECRET", f"too short (at least {MIN_SECRET_LENGTH} "
+                                                    f"characters)")
+    return value
+
+
 def flag(mapping, name, default):
     raw = _text(mapping, name)
     if raw is None:
@@ -118,6 +128,7 @@ class GatewaySettings:
     # Reverse proxies in front of the gateway whose X-Forwarded-For is believed.
     # 0: the client address is the TCP peer, and no client header can change it.
     trusted_proxy_hops: int = 0
+    portal_client_secret: str | None = None
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
 
@@ -143,6 +154,7 @@ class GatewaySettings:
             sign_in_ip_limit=checks.positive_int(mapping, "SIGN_IN_IP_LIMIT", 20),
             sign_in_window=checks.positive_int(mapping, "SIGN_IN_WINDOW", 15 * 60),
             trusted_proxy_hops=non_negative_int(mapping, "TRUSTED_PROXY_HOPS", 0),
+            portal_client_secret=portal_client_secret(mapping),
             bootstrap_admin_email=admin_email,
             bootstrap_admin_password=admin_password,
         )

@@ -42,7 +42,8 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,  # the portal's forms are small
     )
     app.config.update({key: value for key, value in overrides.items() if key not in NAMES})
-    app.extensions["gateway"] = GatewayClient(settings.gateway_url, settings.gateway_timeout)
+    app.extensions["gateway"] = GatewayClient(settings.gateway_url, settings.gateway_timeout,
+                                                settings.client_secret)
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -83,8 +83,9 @@ class GatewayClient:
     gthread workers serve requests on several threads, so each thread keeps its own
     session (and so its own connection pool)."""
 
-    def __init__(self, base_url, timeout):
+    def __init__(self, base_url, timeout, client_secret=None):
         self.base_url = base_url.rstrip("/")
+        self.client_secret = client_secret
         self.timeout = timeout
         self._local = threading.local()
 
@@ -97,10 +98,12 @@ class GatewayClient:
             self._local.session = session
         return session
 
-    def request(self, method, path, params=None, body=None, token=None):
+    def request(self, method, path, params=None, body=None, token=None, headers=None):
         """``method`` ``path`` (starting with /api/...) with an optional JSON ``body``
         and bearer ``token``; the decoded JSON answer, or None for an empty one (204)."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.session.request(method, self.base_url + path, params=params,
                                             json=body, headers=headers,
@@ -139,8 +142,14 @@ class GatewayClient:
     # Identity. A grant is {"access_token", "token_type", "expires_in", "user": Me};
     # Me is {"id", "kind", "name", "email", "roles", "partner_org"}.
 
-    def sign_in(self, email, password):
-        grant = self.request("POST", "/api/v1/auth/sign-in", body={
+    def sign_in(self, email, password, client_ip=None):
+        """``client_ip``: the browser's address, passed on (with the shared secret)
+        so the gateway's per-IP limit counts browsers rather than the portal."""
+        headers = {}
+        if self.client_secret and client_ip:
+            headers = {"X-Channel-SFA-Portal": self.client_secret,
+                       "X-Channel-SFA-Client-IP": client_ip}
+        grant = self.request("POST", "/api/v1/auth/sign-in", headers=headers, body={
             "email": email, "password": password, "audience": PORTAL_AUDIENCE})
         return _checked_grant(grant)
 

@@ -20,7 +20,7 @@ MIN_PRODUCTION_SECRET_LENGTH = 16
 # The environment variables this module reads; create_app lets its config dict
 # override exactly these, so an override is checked like the environment is.
 NAMES = ("PORTAL_ENV", "GATEWAY_URL", "GATEWAY_TIMEOUT", "SECRET_KEY", "PORTAL_PORT",
-         "SESSION_COOKIE_SECURE")
+         "SESSION_COOKIE_SECURE", "PORTAL_CLIENT_SECRET")
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
@@ -123,6 +123,13 @@ def secret_key(mapping, env):
     return value
 
 
+def client_secret(mapping):
+    value = _text(mapping, "PORTAL_CLIENT_SECRET")
+    if value is not None and len(value) < 32:
+        raise SettingsError("PORTAL_CLIENT_SECRET", "too short (at least 32 characters)")
+    return value
+
+
 @dataclass(frozen=True)
 class PortalSettings:
     env: str                   # development | testing | production
@@ -131,6 +138,9 @@ class PortalSettings:
     secret_key: str
     port: int
     session_cookie_secure: bool
+    # Shared with the gateway: lets the portal name the browser's address when it
+    # signs a partner in, so per-IP sign-in limits count browsers, not the portal.
+    client_secret: str | None = None
 
     @classmethod
     def from_mapping(cls, mapping=None):
@@ -145,4 +155,5 @@ class PortalSettings:
             port=port(mapping),
             session_cookie_secure=flag(mapping, "SESSION_COOKIE_SECURE",
                                        env == "production"),
+            client_secret=client_secret(mapping),
         )

@@ -143,3 +143,33 @@ def test_wrong_current_passwords_count_against_the_account(gw, clock):
                           json={"current_password": PASSWORD,
                                 "new_password": "a new password!"}))
     assert_locked(gw.sign_in("rep@identity.example", PASSWORD))
+
+
+PORTAL_SECRET = "portal-and-gateway-shared-secret-0123456789"
+
+
+def portal_sign_in(gw, email, password, browser, proof=PORTAL_SECRET):
+    return gw.sign_in(email, password, ip="10.0.0.5", headers={
+        "X-Channel-SFA-Portal": proof, "X-Channel-SFA-Client-IP": browser})
+
+
+def test_the_portal_names_the_browser_address_with_the_shared_secret():
+    from identity_support import Gateway
+    gw = Gateway(make_app(PORTAL_CLIENT_SECRET=PORTAL_SECRET))
+    gw.user("rep@identity.example")
+    for n in range(20):
+        portal_sign_in(gw, f"guess{n % 4}@identity.example", "wrong password!", "192.0.2.66")
+    # One browser's guesses lock that browser, not every partner behind the portal.
+    assert_locked(portal_sign_in(gw, "rep@identity.example", PASSWORD, "192.0.2.66"))
+    assert portal_sign_in(gw, "rep@identity.example", PASSWORD, "192.0.2.67").status_code == 200
+
+
+def test_without_the_shared_secret_a_named_address_is_ignored():
+    from identity_support import Gateway
+    gw = Gateway(make_app(PORTAL_CLIENT_SECRET=PORTAL_SECRET))
+    gw.user("rep@identity.example")
+    for n in range(20):
+        portal_sign_in(gw, f"guess{n % 4}@identity.example", "wrong password!",
+                       f"192.0.2.{n}", proof="a guess at the secret")
+    assert_locked(portal_sign_in(gw, "rep@identity.example", PASSWORD, "192.0.2.99",
+                                 proof="a guess at the secret"))

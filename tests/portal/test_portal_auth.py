@@ -518,3 +518,21 @@ def test_accepting_without_csrf_token_is_refused(client, gateway):
 
     assert response.status_code == 400
     assert gateway.calls_to("POST", "/api/v1/auth/accept-invitation") == []
+
+
+def test_sign_in_names_the_browser_address_to_the_gateway_only_with_the_shared_secret(
+        gateway):
+    secret = "portal-and-gateway-shared-secret-0123456789"
+    for configured, expected in ((secret, {"X-Channel-Sfa-Portal": secret,
+                                           "X-Channel-Sfa-Client-Ip": "198.51.100.23"}),
+                                 (None, {})):
+        config = {"PORTAL_ENV": "testing", "GATEWAY_URL": gateway.url,
+                  "SECRET_KEY": "test-secret-key"}
+        if configured:
+            config["PORTAL_CLIENT_SECRET"] = configured
+        client = create_app(config).test_client()
+        AuthActions(client).sign_in(environ_base={"REMOTE_ADDR": "198.51.100.23"})
+        sent = gateway.calls_to("POST", "/api/v1/auth/sign-in")[-1].headers
+        handed_over = {name: value for name, value in sent.items()
+                       if name.lower().startswith("x-channel-sfa")}
+        assert handed_over == expected

@@ -4,6 +4,9 @@ runs, from the ``Authorization: Bearer`` header and nothing else the client send
 ``g.principal`` is the caller; ``g.subject`` (the scope compiler's facts) is loaded on
 first use only, so a request that needs no scope pays nothing for it.
 """
+import hmac
+import ipaddress
+
 from apispec import BasePlugin
 from flask import current_app, g, request
 from flask.ctx import _AppCtxGlobals
@@ -98,9 +101,25 @@ def require_partner_admin():
     return principal
 
 
+PORTAL_SECRET_HEADER = "X-Channel-SFA-Portal"  # noqa: S105 - a header name
+PORTAL_CLIENT_IP_HEADER = "X-Channel-SFA-Client-IP"
+
+
 def client_ip():
-    """The TCP peer (or, with TRUSTED_PROXY_HOPS set, what ProxyFix took from the
-    trusted proxies' X-Forwarded-For). Never a header read here."""
+    """The address per-IP sign-in limits count against: the TCP peer (or, with
+    TRUSTED_PROXY_HOPS set, what ProxyFix took from the trusted proxies'
+    X-Forwarded-For); or, when the caller proves it is the portal with the shared
+    PORTAL_CLIENT_SECRET, the browser address the portal names. Without that proof
+    every partner would share the portal's address, and twenty bad guesses by one
+    would lock all of them out."""
+    secret = identity().settings.portal_client_secret
+    named = request.headers.get(PORTAL_CLIENT_IP_HEADER)
+    proof = request.headers.get(PORTAL_SECRET_HEADER, "")
+    if secret and named and hmac.compare_digest(proof.encode(), secret.encode()):
+        try:
+            return str(ipaddress.ip_address(named.strip()))
+        except ValueError:
+            pass
     return request.remote_addr
 
 

@@ -46,7 +46,8 @@ def sign_in():
     status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            grant = gateway().sign_in(form.email.data.strip(), form.password.data)
+            grant = gateway().sign_in(form.email.data.strip(), form.password.data,
+                                      client_ip=request.remote_addr)
         except GatewayRejected as refused:
             if refused.status == 429:
                 form.form_errors.append(too_many_attempts(refused.retry_after))
