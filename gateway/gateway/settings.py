@@ -17,20 +17,11 @@ ENVIRONMENTS = ("development", "production")
 MIN_SECRET_LENGTH = 32          # characters; it keys HMAC-SHA256 (see identity/tokens.py)
 DEFAULT_TOKEN_TTL = 8 * 3600    # a working day; revocation covers a stolen token sooner
 DEFAULT_INVITATION_TTL = 7 * 24 * 3600
-TRUE_WORDS = {"1", "true", "yes", "on"}
-FALSE_WORDS = {"0", "false", "no", "off"}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
-def _text(mapping, name):
-    value = mapping.get(name)
-    if value is None or str(value).strip() == "":
-        return None
-    return str(value).strip()
-
-
 def environment(mapping):
-    value = (_text(mapping, "GATEWAY_ENV") or "development").lower()
+    value = (checks.text(mapping, "GATEWAY_ENV") or "development").lower()
     if value not in ENVIRONMENTS:
         raise SettingsError("GATEWAY_ENV", f"expected one of {', '.join(ENVIRONMENTS)}, "
                                            f"got {value!r}")
@@ -40,7 +31,7 @@ def environment(mapping):
 def secret_key(mapping, env):
     """The secret access tokens are signed with. None in development when unset: the
     app then keeps a generated one in its own database, shared by every worker."""
-    value = _text(mapping, "SECRET_KEY")
+    value = checks.text(mapping, "SECRET_KEY")
     if value is None:
         if env == "production":
             raise SettingsError("SECRET_KEY", "required when GATEWAY_ENV=production; set it "
@@ -57,40 +48,16 @@ def secret_key(mapping, env):
 def portal_client_secret(mapping):
     """Shared with the portal, which signs partners in on their behalf: with it, the
     portal may tell the gateway the browser's address for per-IP sign-in limits."""
-    value = _text(mapping, "PORTAL_CLIENT_SECRET")
+    value = checks.text(mapping, "PORTAL_CLIENT_SECRET")
     if value is not None and len(value) < MIN_SECRET_LENGTH:
         raise SettingsError("PORTAL_CLIENT_SECRET", f"too short (at least {MIN_SECRET_LENGTH} "
                                                     f"characters)")
     return value
 
 
-def flag(mapping, name, default):
-    raw = _text(mapping, name)
-    if raw is None:
-        return default
-    if raw.lower() in TRUE_WORDS:
-        return True
-    if raw.lower() in FALSE_WORDS:
-        return False
-    raise SettingsError(name, f"expected true or false, got {raw!r}")
-
-
-def non_negative_int(mapping, name, default):
-    raw = _text(mapping, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
-    if value < 0:
-        raise SettingsError(name, f"must not be negative, got {raw!r}")
-    return value
-
-
 def bootstrap_admin(mapping):
     """(email, password) of the admin to create when none exists, or (None, None)."""
-    email = _text(mapping, "BOOTSTRAP_ADMIN_EMAIL")
+    email = checks.text(mapping, "BOOTSTRAP_ADMIN_EMAIL")
     password = mapping.get("BOOTSTRAP_ADMIN_PASSWORD") or None
     if email is None and password is None:
         return None, None
@@ -148,12 +115,12 @@ class GatewaySettings:
             token_ttl=checks.positive_int(mapping, "TOKEN_TTL", DEFAULT_TOKEN_TTL),
             invitation_ttl=checks.positive_int(mapping, "INVITATION_TTL",
                                                DEFAULT_INVITATION_TTL),
-            department_scope_includes_subdepartments=flag(
+            department_scope_includes_subdepartments=checks.flag(
                 mapping, "DEPARTMENT_SCOPE_INCLUDES_SUBDEPARTMENTS", True),
             sign_in_account_limit=checks.positive_int(mapping, "SIGN_IN_ACCOUNT_LIMIT", 5),
             sign_in_ip_limit=checks.positive_int(mapping, "SIGN_IN_IP_LIMIT", 20),
             sign_in_window=checks.positive_int(mapping, "SIGN_IN_WINDOW", 15 * 60),
-            trusted_proxy_hops=non_negative_int(mapping, "TRUSTED_PROXY_HOPS", 0),
+            trusted_proxy_hops=checks.non_negative_int(mapping, "TRUSTED_PROXY_HOPS", 0),
             portal_client_secret=portal_client_secret(mapping),
             bootstrap_admin_email=admin_email,
             bootstrap_admin_password=admin_password,

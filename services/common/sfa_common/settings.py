@@ -23,7 +23,8 @@ class SettingsError(ValueError):
         super().__init__(f"{name}: {problem}")
 
 
-def _text(mapping, name, default):
+def text(mapping, name, default=None):
+    """The stripped value of ``name``; blank counts as unset (``default``)."""
     value = mapping.get(name)
     if value is None or str(value).strip() == "":
         return default
@@ -52,7 +53,7 @@ def _parsed_uri(value):
 
 
 def amqp_uri(mapping):
-    value = _text(mapping, "AMQP_URI", DEFAULT_AMQP_URI)
+    value = text(mapping, "AMQP_URI", DEFAULT_AMQP_URI)
     parts = _parsed_uri(value)
     if parts is None or parts.scheme not in AMQP_SCHEMES or not parts.hostname:
         raise SettingsError(
@@ -62,7 +63,7 @@ def amqp_uri(mapping):
 
 
 def mongo_uri(mapping):
-    value = _text(mapping, "MONGO_URI", DEFAULT_MONGO_URI)
+    value = text(mapping, "MONGO_URI", DEFAULT_MONGO_URI)
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in MONGO_SCHEMES:
         raise SettingsError(
@@ -74,7 +75,7 @@ def mongo_uri(mapping):
 
 
 def positive_float(mapping, name, default):
-    raw = _text(mapping, name, None)
+    raw = text(mapping, name, None)
     if raw is None:
         return default
     try:
@@ -90,7 +91,7 @@ def positive_float(mapping, name, default):
 
 
 def positive_int(mapping, name, default):
-    raw = _text(mapping, name, None)
+    raw = text(mapping, name, None)
     if raw is None:
         return default
     try:
@@ -99,6 +100,34 @@ def positive_int(mapping, name, default):
         raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
     if value <= 0:
         raise SettingsError(name, f"must be greater than 0, got {raw!r}")
+    return value
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def flag(mapping, name, default):
+    raw = text(mapping, name)
+    if raw is None:
+        return default
+    if raw.lower() in TRUE_WORDS:
+        return True
+    if raw.lower() in FALSE_WORDS:
+        return False
+    raise SettingsError(name, f"expected true or false, got {raw!r}")
+
+
+def non_negative_int(mapping, name, default):
+    raw = text(mapping, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"expected a whole number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(name, f"must not be negative, got {raw!r}")
     return value
 
 
