@@ -26,8 +26,7 @@ if .venv/bin/python scripts/seed_demo.py --gateway "$GATEWAY_URL" --wait 90; the
     Readiness:       $GATEWAY_URL/readyz
   Demo sign-ins:
     API (internal admin):  $BOOTSTRAP_ADMIN_EMAIL / $BOOTSTRAP_ADMIN_PASSWORD
-                           curl -X POST $GATEWAY_URL/api/v1/auth/sign-in -H 'Content-Type: application/json' \
-                             -d '{"email": "$BOOTSTRAP_ADMIN_EMAIL", "password": "$BOOTSTRAP_ADMIN_PASSWORD"}'
+      curl -X POST $GATEWAY_URL/api/v1/auth/sign-in -H 'Content-Type: application/json' -d '{"email": "$BOOTSTRAP_ADMIN_EMAIL", "password": "$BOOTSTRAP_ADMIN_PASSWORD"}'
     Portal (partner admin): admin@huadong-partner.example / demo-partner-admin
     Portal (partner rep):   rep@huadong-partner.example / demo-partner-rep-1
   Storage is the embedded engine (MONGO_URI unset): data lives until you stop.
