@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import run_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("leads", "opportunities", "quotes", "commission")
@@ -81,7 +82,7 @@ class System:
         return f"--- {name}\n" + "\n".join(text.splitlines()[-lines:])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def system(rabbit_manager, tmp_path_factory):
     vhost = "sfa_e2e_" + "".join(random.choices(string.ascii_lowercase, k=10))
     rabbit_manager.create_vhost(vhost)
@@ -107,7 +108,7 @@ def system(rabbit_manager, tmp_path_factory):
         rabbit_manager.delete_vhost(vhost)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def api(system):
     """A requests session signed in to the gateway as the bootstrap admin."""
     response = requests.post(f"{system.gateway_url}/api/v1/auth/sign-in", timeout=10,
@@ -116,3 +117,11 @@ def api(system):
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
     return session
+
+
+@pytest.fixture(scope="session")
+def seeded(system):
+    """The demo data, seeded once (seeding is idempotent; test_system checks that)."""
+    first = run_seed(system)
+    assert first.returncode == 0, first.stdout + first.stderr
+    return first

@@ -1,15 +1,11 @@
 """The whole path with real processes: HTTP -> gateway (gunicorn) -> AMQP -> service
 (nameko run) -> storage, and back."""
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
-
-ROOT = Path(__file__).resolve().parents[2]
+from support import run_seed
 
 pytestmark = pytest.mark.e2e
 
@@ -54,17 +50,8 @@ def test_a_stopped_service_answers_503_within_the_timeout_then_recovers(system, 
     assert api.get(f"{base}/leads/{lead['id']}", timeout=10).status_code == 404
 
 
-def run_seed(system):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "seed_demo.py"),
-                           "--gateway", system.gateway_url, "--wait", "30"],
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env=system.env)
-
-
-def test_demo_data_seeds_idempotently_and_the_portal_shows_it(system):
-    first = run_seed(system)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "/api/v1/products: 5 created, 0 already there" in first.stdout
+def test_demo_data_seeds_idempotently_and_the_portal_shows_it(system, seeded):
+    assert "/api/v1/products: 5 created, 0 already there" in seeded.stdout
     again = run_seed(system)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "/api/v1/products: 0 created, 5 already there" in again.stdout
