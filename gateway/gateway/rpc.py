@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 class ServiceUnavailable(Exception):
     """The broker or the service cannot answer in time."""
 
-    def __init__(self, message, service=None):
-        super().__init__(message)
-        self.service = service
-
 
 # Errors after which a proxy's connection or reply stream cannot be trusted.
 TRANSPORT_ERRORS = (RpcTimeout, OperationalError, ConnectionError, OSError, socket.timeout)
@@ -97,7 +93,7 @@ class RpcPool:
                 yield proxy
             except UnknownService as exc:
                 self._idle.put((holder, proxy))
-                raise ServiceUnavailable(f"{exc}: the service is not running.", str(exc)) from exc
+                raise ServiceUnavailable(f"{exc}: the service is not running.") from exc
             except TRANSPORT_ERRORS as exc:
                 self._discard(holder)
                 if isinstance(exc, RpcTimeout):

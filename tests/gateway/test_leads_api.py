@@ -10,7 +10,6 @@ def leads(start_service):
     return start_service(LeadsService)
 
 
-
 def test_a_lead_travels_through_the_gateway_and_back(client, leads):
     created = client.post("/api/v1/leads", json={"company": "上海浦江物流股份有限公司",
                                                   "email": "buyer@pujiang.example"})

@@ -13,7 +13,6 @@ READY_TIMEOUT = 1.0
 SLACK = 1.5  # scheduling and connection set-up on a loaded 2-core machine
 
 
-
 def timed(call):
     started = time.monotonic()
     result = call()

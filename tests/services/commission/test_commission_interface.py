@@ -19,7 +19,6 @@ def proxy(commission, service_config):
         yield proxy
 
 
-
 def test_health_reports_storage(commission):
     with entrypoint_hook(commission, "health") as health:
         assert health() == {"service": "commission", "status": "ok", "storage": True}

@@ -22,7 +22,6 @@ def proxy(opportunities, service_config):
         yield proxy
 
 
-
 def test_health_reports_storage(opportunities):
     with entrypoint_hook(opportunities, "health") as health:
         assert health() == {"service": "opportunities", "status": "ok", "storage": True}

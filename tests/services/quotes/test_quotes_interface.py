@@ -20,7 +20,6 @@ def proxy(quotes, service_config):
         yield proxy
 
 
-
 def cny(amount):
     return {"amount": amount, "currency": "CNY"}
 
