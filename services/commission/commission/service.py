@@ -9,10 +9,10 @@ from sfa_common import service as common
 from sfa_common.contracts.commission import PeriodCreateSchema, PeriodSchema
 from sfa_common.errors import EXPECTED, NotFound
 from sfa_common.mongo import Mongo
+from sfa_common.periods import is_period_key, period_bounds
 from sfa_common.service import load
 
 from .dependencies import PeriodRepository
-from .periods import is_period_key, period_bounds
 
 
 # common.HealthMixin, not an imported HealthMixin: `nameko run commission.service` tries to

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commission.periods import is_period_key, period_bounds
+from sfa_common.periods import is_period_key, period_bounds
 
 
 @pytest.mark.parametrize("key, starts_on, ends_on", [

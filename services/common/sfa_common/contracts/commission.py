@@ -5,11 +5,9 @@ follow from the key, so they are never input.
 """
 from marshmallow import fields, validate
 
+from sfa_common.periods import PERIOD_KEY_PATTERN
 from sfa_common.schemas import BaseSchema, RecordSchema
 
-# [0-9], not \d (which takes any Unicode digit); \Z, not $ (which allows a trailing
-# newline); years from 1000 so every key names a real calendar month.
-PERIOD_KEY_PATTERN = r"[1-9][0-9]{3}-(0[1-9]|1[0-2])\Z"
 PERIOD_STATES = ("open", "closed")
 
 

@@ -9,7 +9,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from sfa_common.schemas import BaseSchema, MoneyField, RecordSchema
+from sfa_common.schemas import BaseSchema, PriceField, RecordSchema
 
 # \Z, not $: Python's $ also matches before a trailing newline.
 SKU_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._-]{1,39}\Z")
@@ -56,16 +56,6 @@ class SkuCursor(fields.String):
             return decode_cursor(text)
         except ValueError:
             raise self.make_error("malformed") from None
-
-
-class PriceField(MoneyField):
-    """Money that is not negative (a price or a cost; discounts are their own thing)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        money = super()._deserialize(value, attr, data, **kwargs)
-        if money.amount < 0:
-            raise ValidationError({"amount": ["Must not be negative."]})
-        return money
 
 
 def _category_path(text):

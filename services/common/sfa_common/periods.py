@@ -1,10 +1,13 @@
-"""Commission periods (pure): a period is one calendar month named by its key."""
+"""Periods (pure): a period is one calendar month named by its key ("2026-11").
+
+Commission settles by period and quotas are set per period, so both use these."""
 import calendar
 import re
 from datetime import date
 
-from sfa_common.contracts.commission import PERIOD_KEY_PATTERN
-
+# [0-9], not \d (which takes any Unicode digit); \Z, not $ (which allows a trailing
+# newline); years from 1000 so every key names a real calendar month.
+PERIOD_KEY_PATTERN = r"[1-9][0-9]{3}-(0[1-9]|1[0-2])\Z"
 _KEY = re.compile(PERIOD_KEY_PATTERN)
 
 
