@@ -78,6 +78,23 @@ def test_two_workers_seeding_at_once_store_each_rule_once(policy_collection):
     assert not seed_defaults(adapter)
 
 
+def test_a_default_a_later_release_adds_arrives_and_a_removed_one_stays_away(
+        policy_collection):
+    adapter = MongoPolicyAdapter(policy_collection)
+    adapter.ensure_indexes()
+    # The release before quotas existed, then this one.
+    first_release = [policy for policy in DEFAULT_POLICIES if "quota" not in policy]
+    added_later = [policy for policy in DEFAULT_POLICIES if "quota" in policy]
+    assert seed_defaults(adapter, first_release)
+    removed = first_release[0]
+    adapter.remove_policy(removed[0][:1], removed[0], list(removed[1:]))
+    assert seed_defaults(adapter)
+    stored = stored_rules(policy_collection)
+    assert added_later and all(tuple(rule[1:]) in stored for rule in added_later)
+    assert tuple(removed[1:]) not in stored
+    assert not seed_defaults(adapter)
+
+
 def test_save_policy_makes_the_store_hold_exactly_the_model(policy_collection):
     enforcer = build_enforcer(policy_collection)
     policy_collection.insert_one({"ptype": "p", "v0": "stale", "v1": "internal", "v2": "lead",

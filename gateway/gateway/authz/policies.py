@@ -82,6 +82,18 @@ GRANTS = (
     ("admin", INTERNAL, ("product",), "update", ("all",)),
     ("admin", INTERNAL, ("commission_period",), "read", ("all",)),
     ("admin", INTERNAL, ("commission_period",), "create", ("all",)),
+    # Quotas: sales ops set them; a rep reads their own, a manager the team's and the
+    # departments they head, a partner admin the organisation's.
+    ("sales_rep", INTERNAL, ("quota",), "read", ("mine",)),
+    ("sales_manager", INTERNAL, ("quota",), "read", ("subordinates", "department")),
+    ("channel_manager", INTERNAL, ("quota",), "read", ("mine", "department")),
+    ("sales_ops", INTERNAL, ("quota",), "read", ("all",)),
+    ("sales_ops", INTERNAL, ("quota",), "create", ("all",)),
+    ("sales_ops", INTERNAL, ("quota",), "update", ("all",)),
+    ("admin", INTERNAL, ("quota",), "read", ("all",)),
+    ("admin", INTERNAL, ("quota",), "create", ("all",)),
+    ("admin", INTERNAL, ("quota",), "update", ("all",)),
+    ("partner_admin", _P, ("quota",), "read", ("partner_org",)),
     # Partners, in every partner domain: a rep their own deals, an admin the whole
     # organisation and its users. Two-tier distribution: a distributor's admin also
     # reads its resellers' records and vets their deal registrations. That is the
@@ -150,16 +162,23 @@ def check_role_link(user, role, domain):
 
 
 def seed_defaults(adapter, policies=DEFAULT_POLICIES):
-    """Store ``policies`` the first time the collection is used, never again: an
+    """Store each default rule the first time a release brings it, never again: an
     administrator who removes a default grant does not see it come back at the next
-    start. Safe when several workers start at once (the unique index makes adding a
-    stored rule a no-op; the marker goes in last)."""
+    start, while a grant a later release adds (a new object type) does arrive. The
+    marker document lists every default ever seeded. Safe when several workers start
+    at once (the unique index makes adding a stored rule a no-op). True when it added
+    anything."""
     collection = adapter.collection
-    if collection.find_one({"_id": SEEDED_MARKER}) is not None:
+    marker = collection.find_one({"_id": SEEDED_MARKER}) or {}
+    seeded = {tuple(rule) for rule in marker.get("rules", [])}
+    new = [policy for policy in policies if tuple(policy) not in seeded]
+    if not new:
         return False
-    for ptype in sorted({ptype for ptype, *_ in policies}):
-        adapter.add_policies(ptype[:1], ptype, [rule for kind, *rule in policies if kind == ptype])
-    collection.update_one({"_id": SEEDED_MARKER}, {"$setOnInsert": {"seeded": True}},
+    for ptype in sorted({ptype for ptype, *_ in new}):
+        adapter.add_policies(ptype[:1], ptype, [rule for kind, *rule in new if kind == ptype])
+    # The marker goes in last: a worker that dies before it seeds again, harmlessly.
+    collection.update_one({"_id": SEEDED_MARKER},
+                          {"$addToSet": {"rules": {"$each": [list(rule) for rule in new]}}},
                           upsert=True)
     return True
 

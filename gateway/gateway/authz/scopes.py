@@ -80,6 +80,8 @@ RECORD_FIELDS = {
     "quote": RecordFields(),
     "deal_registration": RecordFields(),
     "commission_statement": RecordFields(team=None),
+    # A quota belongs to one rep (owner_id) or one partner organisation.
+    "quota": RecordFields(team=None, partner_user=None),
     # Identity administration: partner users carry their organisation; internal
     # users and policies are administered with `all` only.
     # Catalogues (not owned records): only `all` applies, and only sales ops and
