@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import mongomock
 import pymongo
 import pytest
+from mongomock import aggregate as mongomock_aggregate
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from sfa_common import mongo
 from sfa_common.mongo import Mongo, Repository, connect, database
 from sfa_common.settings import SettingsError
 
@@ -218,3 +220,30 @@ def test_repository_without_declared_indexes_creates_none(container):
     provider.setup()
     assert provider.db.list_collection_names() == []
     provider.stop()
+
+
+def test_the_embedded_aggregate_gives_the_same_results_having_copied_only_matches(
+        monkeypatch):
+    collection = connect("mongomock://localhost").db.deals
+    collection.insert_many([{"org": f"o{n % 4}", "stage": ("a", "b", "c")[n % 3], "minor": n}
+                            for n in range(60)])
+    pipeline = [{"$match": {"org": {"$in": ["o1", "o2"]}}},
+                {"$group": {"_id": "$stage", "count": {"$sum": 1}, "minor": {"$sum": "$minor"}}},
+                {"$sort": {"_id": 1}}]
+    expected = list(mongo._MONGOMOCK_AGGREGATE(collection, pipeline))
+    assert expected and sum(group["count"] for group in expected) == 30
+    copied = []
+    monkeypatch.setattr(mongomock_aggregate, "process_pipeline",
+                        _recording(mongomock_aggregate.process_pipeline, copied))
+    assert list(collection.aggregate(pipeline)) == expected
+    assert len(copied) == 30          # the 30 matching documents, not all 60
+    # Without a leading $match, mongomock's own aggregate runs.
+    grouped = list(collection.aggregate(pipeline[1:]))
+    assert sum(group["count"] for group in grouped) == 60
+
+
+def _recording(process_pipeline, copied):
+    def process(documents, *args):
+        copied.extend(documents)
+        return process_pipeline(documents, *args)
+    return process
