@@ -337,6 +337,7 @@ class StageEntrySchema(BaseSchema):
 
 
 class OpportunitySchema(RecordSchema, _OpportunityFields):
+    account_name = fields.String(dump_only=True)   # the customer's name, kept in step
     stage = fields.String(dump_only=True)
     status = fields.String(dump_only=True)                   # open, won or lost
     stage_history = fields.List(fields.Nested(StageEntrySchema), dump_only=True)
@@ -353,6 +354,7 @@ class PartnerOpportunitySchema(RecordSchema):
     department."""
     name = fields.String()
     account_id = fields.String()
+    account_name = fields.String()
     contact_ids = fields.List(fields.String())
     amount = MoneyField()
     probability = fields.Integer()
@@ -413,6 +415,7 @@ class OpportunityEventSchema(BaseSchema):
     opportunity_id = fields.String()
     name = fields.String()
     account_id = fields.String()
+    account_name = fields.String()
     amount = MoneyField()
     owner_id = fields.String(allow_none=True)
     department_id = fields.String(allow_none=True)
