@@ -15,11 +15,16 @@ from .api import (
     admin,
     auth,
     commission,
+    competitors,
+    contacts,
     health,
     leads,
+    opportunities,
     partner_users,
     policies,
     products,
+    quotas,
+    reports,
 )
 from .authz.policies import POLICY_COLLECTION, build_enforcer
 from .identity import web
@@ -83,8 +88,8 @@ def create_app(config=None):
     identity = create_identity(app, settings)
     web.install(app, api, identity)
     app.extensions["enforcer"] = create_enforcer(identity)
-    for module in (health, auth, admin, policies, partner_users, leads, accounts, products,
-                   commission):
+    for module in (health, auth, admin, policies, partner_users, leads, accounts, contacts,
+                   opportunities, competitors, quotas, reports, products, commission):
         api.register_blueprint(module.blp)
     problems.register(app)
     return app

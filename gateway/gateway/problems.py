@@ -52,8 +52,9 @@ def problem(status, detail=None, errors=None, headers=None, **members):
 
 def from_service_error(error):
     status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
-    errors = error.details if isinstance(error, ValidationFailed) else None
-    return problem(status, str(error), errors)
+    # Every typed error may name its fields (a 409 on a taken name, a 403 on an owner
+    # outside the create scope), not only a 400.
+    return problem(status, str(error), error.details or None)
 
 
 def from_unavailable(error):

@@ -3,6 +3,8 @@ colleague in the same organisation (another rep of A), another partner (admin of
 B), an internal user outside the record's scope (a sales rep who neither owns nor
 shares it) and an anonymous caller. The matrix must name every route: adding a route
 without deciding who may use it fails here."""
+import re
+
 import pytest
 from identity.identity_support import ADMIN_EMAIL, ADMIN_PASSWORD, CHEAP_HASHER, SECRET, Gateway
 
@@ -23,6 +25,10 @@ BAD_BODY_OR_401 = dict(owner=400, colleague=400, other_partner=400, internal_out
 PUBLIC_BAD_BODY = dict.fromkeys(WHO, 400)
 ONLY_THE_OWNER = dict(owner=200, colleague=404, other_partner=404, internal_outside=404,
                       anonymous=401)
+# Organisation A's quota: only sales ops, admins and A's partner admins see it.
+NOBODY_HERE = dict.fromkeys(WHO[:-1], 404) | {"anonymous": 401}
+REPORTS = ("pipeline", "forecast", "win-rate", "cycle-time", "competitors", "partners",
+           "customer-tiers")
 
 ADMIN_ROUTES = [
     (method, f"/api/v1/admin/{path}")
@@ -61,7 +67,40 @@ MATRIX = {
                                     internal_outside=201, anonymous=401),
     ("GET", "/api/v1/leads/<lead_id>"): ONLY_THE_OWNER,
     ("POST", "/api/v1/accounts"): dict.fromkeys(WHO[:-1], 201) | {"anonymous": 401},
+    ("GET", "/api/v1/accounts"): EVERY_SIGNED_IN,
     ("GET", "/api/v1/accounts/<account_id>"): ONLY_THE_OWNER,
+    ("PATCH", "/api/v1/accounts/<account_id>"): ONLY_THE_OWNER,
+    # A list is scoped, never refused; adding a contact needs the customer's update scope.
+    ("GET", "/api/v1/accounts/<account_id>/contacts"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/accounts/<account_id>/contacts"): ONLY_THE_OWNER | {"owner": 201},
+    ("GET", "/api/v1/contacts/<contact_id>"): ONLY_THE_OWNER,
+    ("PATCH", "/api/v1/contacts/<contact_id>"): ONLY_THE_OWNER,
+    ("GET", "/api/v1/pipeline"): EVERY_SIGNED_IN,
+    ("GET", "/api/v1/opportunities"): EVERY_SIGNED_IN,
+    # The customer named in the body must be one the caller sees.
+    ("POST", "/api/v1/opportunities"): dict(owner=201, colleague=400, other_partner=400,
+                                            internal_outside=400, anonymous=401),
+    ("GET", "/api/v1/opportunities/<opportunity_id>"): ONLY_THE_OWNER,
+    ("PATCH", "/api/v1/opportunities/<opportunity_id>"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/opportunities/<opportunity_id>/stage"): ONLY_THE_OWNER,
+    # Partners never reopen a deal; an internal user outside its scope does not find it.
+    ("POST", "/api/v1/opportunities/<opportunity_id>/reopen"): dict(
+        owner=403, colleague=403, other_partner=403, internal_outside=404, anonymous=401),
+    ("PUT", "/api/v1/opportunities/<opportunity_id>/competitors/<competitor_id>"):
+        ONLY_THE_OWNER,
+    ("DELETE", "/api/v1/opportunities/<opportunity_id>/competitors/<competitor_id>"):
+        ONLY_THE_OWNER,
+    # The competitor catalogue: everyone reads it, whoever creates opportunities adds to it.
+    ("GET", "/api/v1/competitors"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/competitors"): dict.fromkeys(WHO[:-1], 201) | {"anonymous": 401},
+    ("GET", "/api/v1/competitors/<competitor_id>"): EVERY_SIGNED_IN,
+    ("GET", "/api/v1/quotas"): dict(owner=403, colleague=403, other_partner=200,
+                                    internal_outside=200, anonymous=401),
+    ("POST", "/api/v1/quotas"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/quotas/<quota_id>"): NOBODY_HERE,
+    ("PATCH", "/api/v1/quotas/<quota_id>"): NOBODY_HERE,
+    # Reports count what the caller may read; everyone may read some opportunities.
+    **{("GET", f"/api/v1/reports/{report}"): EVERY_SIGNED_IN for report in REPORTS},
     ("GET", "/api/v1/products"): EVERY_SIGNED_IN,
     ("GET", "/api/v1/products/<product_id>"): EVERY_SIGNED_IN,
     ("POST", "/api/v1/products"): NOBODY_BUT_ADMINS,
@@ -69,14 +108,37 @@ MATRIX = {
     ("GET", "/api/v1/commission/periods/<key>"): NOBODY_BUT_ADMINS,
 }
 
+CNY_100 = {"amount": "100.00", "currency": "CNY"}
+# <name> in a body is filled in like the path; <who> is who is asking.
 BODIES = {
     ("POST", "/api/v1/leads"): {"company": "矩阵测试有限公司"},
     ("POST", "/api/v1/accounts"): {"name": "矩阵测试客户"},
+    ("PATCH", "/api/v1/accounts/<account_id>"): {"industry": "制造业"},
+    ("POST", "/api/v1/accounts/<account_id>/contacts"): {"name": "矩阵联系人"},
+    ("PATCH", "/api/v1/contacts/<contact_id>"): {"title": "采购经理"},
+    ("POST", "/api/v1/opportunities"): {"name": "矩阵商机", "account_id": "<account_id>",
+                                        "amount": CNY_100, "expected_close_date": "2026-12-31"},
+    ("PATCH", "/api/v1/opportunities/<opportunity_id>"): {"next_step": "约见采购"},
+    ("POST", "/api/v1/opportunities/<opportunity_id>/stage"): {"stage": "needs_analysis"},
+    ("POST", "/api/v1/competitors"): {"name": "矩阵对手 <who>"},
+    ("POST", "/api/v1/quotas"): {"period": "2026-12", "owner_id": "<user_id>",
+                                 "target": CNY_100},
+    ("PATCH", "/api/v1/quotas/<quota_id>"): {"target": CNY_100},
     ("POST", "/api/v1/products"): {"sku": "MATRIX-1", "name": "x",
                                    "list_price": {"amount": "1.00", "currency": "CNY"}},
     ("POST", "/api/v1/commission/periods"): {"key": "2027-01"},
     ("PATCH", "/api/v1/partner/users/<user_id>"): {"role": "partner_admin"},
 }
+
+
+def filled(template, value, who):
+    """``template`` (a path or a body) with every ``<name>`` replaced by ``value(name)``
+    and ``<who>`` by who is asking."""
+    if isinstance(template, dict):
+        return {key: filled(item, value, who) for key, item in template.items()}
+    if isinstance(template, str):
+        return re.sub(r"<(\w+)>", lambda m: who if m[1] == "who" else value(m[1]), template)
+    return template
 
 
 def gateway_routes(app):
@@ -112,12 +174,21 @@ def world(start_service, service_config):
                                            **ownership})
     account = admin_created("/api/v1/accounts", {"name": "甲方客户",
                                                  "partner_org_ids": [org_a["id"]], **ownership})
+    contact = admin_created(f"/api/v1/accounts/{account['id']}/contacts", {"name": "甲方联系人"})
+    opportunity = admin_created("/api/v1/opportunities", {
+        "name": "甲方商机", "account_id": account["id"], "amount": CNY_100,
+        "expected_close_date": "2026-12-31", "partner_org_id": org_a["id"], **ownership})
+    competitor = admin_created("/api/v1/competitors", {"name": "乙方对手"})
+    quota = admin_created("/api/v1/quotas", {"period": "2026-11", "partner_org_id": org_a["id"],
+                                             "target": CNY_100})
     product = admin_created("/api/v1/products", {
         "sku": "SRV-1", "name": "Server", "list_price": {"amount": "9.90", "currency": "CNY"}})
     admin_created("/api/v1/commission/periods", {"key": "2026-11"})
     unknown = "0123456789abcdef01234567"
     values = {"lead_id": lead["id"], "account_id": account["id"], "product_id": product["id"],
-              "key": "2026-11", "user_id": owner["id"]}
+              "key": "2026-11", "user_id": owner["id"], "contact_id": contact["id"],
+              "opportunity_id": opportunity["id"], "competitor_id": competitor["id"],
+              "quota_id": quota["id"]}
     tokens = {"owner": owner_token, "colleague": colleague_token, "other_partner": other_token,
               "internal_outside": outside_token, "anonymous": None}
     return gateway, tokens, lambda name: values.get(name, unknown)
@@ -137,12 +208,9 @@ def test_who_gets_what_on_every_route(world):
     routes = sorted(MATRIX, key=lambda route: route[1] == "/api/v1/auth/sign-out")
     wrong = []
     for method, rule in routes:
-        path = rule
-        for name in ("lead_id", "account_id", "product_id", "key", "user_id", "department_id",
-                     "group_id", "org_id", "rule_id"):
-            path = path.replace(f"<{name}>", value(name))
         for who in WHO:
-            answer = gateway.call(method, path, tokens[who], json=BODIES.get((method, rule), {}))
+            answer = gateway.call(method, filled(rule, value, who), tokens[who],
+                                  json=filled(BODIES.get((method, rule), {}), value, who))
             expected = MATRIX[(method, rule)][who]
             if answer.status_code != expected:
                 wrong.append(f"{method} {rule} as {who}: {answer.status_code}, "
