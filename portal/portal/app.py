@@ -3,13 +3,16 @@ import os
 
 from flask import Flask
 
-from . import auth, errors, formatting, health
+from . import auth, errors, formatting, health, labels
 from .catalogue import bp as catalogue_bp
+from .customers import bp as customers_bp
+from .dashboard import bp as dashboard_bp
 from .extensions import babel, csrf, login_manager
 from .gateway_client import GatewayClient
 from .i18n import select_locale, vary_on_language
 from .i18n.views import bp as language_bp
 from .i18n.views import language_switcher
+from .opportunities import bp as opportunities_bp
 from .settings import NAMES, PortalSettings
 from .team import bp as team_bp
 
@@ -53,6 +56,9 @@ def create_app(config=None):
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(opportunities_bp)
+    app.register_blueprint(customers_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(language_bp)
@@ -61,6 +67,10 @@ def create_app(config=None):
     app.after_request(vary_on_language)
     app.add_template_filter(formatting.money, "money")
     app.add_template_filter(formatting.date, "date")
+    app.add_template_filter(formatting.date_time, "date_time")
+    app.add_template_filter(formatting.percent, "percent")
+    for name, label in labels.FILTERS.items():
+        app.add_template_filter(label, name)
 
     errors.register(app)
     return app

@@ -3,7 +3,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from babel.numbers import get_currency_symbol
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 
 def money(price):
@@ -21,10 +21,29 @@ def money(price):
 def date(value):
     """An ISO 8601 timestamp from the gateway as a date in the page's language; a value
     that is not one is shown as it came."""
+    return _timestamp(value, lambda moment: format_date(moment, "medium"))
+
+
+def date_time(value):
+    """An ISO 8601 timestamp from the gateway as a date and time in the page's language,
+    in UTC (the portal's clock; it says so); a value that is not one is shown as it
+    came."""
+    return _timestamp(value, lambda moment: f"{format_datetime(moment, 'medium')} UTC")
+
+
+def _timestamp(value, shown):
     if not value:
         return "—"
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return format_date(moment, "medium")
+    return shown(moment)
+
+
+def percent(value):
+    """A percentage the gateway gave (an integer or a decimal string) with its sign;
+    None (nothing to divide by) as a dash."""
+    if value is None or value == "":
+        return "—"
+    return f"{value}%"

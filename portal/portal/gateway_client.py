@@ -1,6 +1,7 @@
 """A small client for the gateway's HTTP API: the catalogue, sign-in and the partner
-user's own identity, and the partner admin's user list. Every call but sign-in and
-accepting an invitation carries the partner's bearer token.
+user's own identity, the partner admin's user list, and the partner's customers,
+opportunities and reports. Every call but sign-in and accepting an invitation carries
+the partner's bearer token.
 
 Every failure comes out typed, so views never look at status codes:
 ``GatewayUnavailable`` when the gateway cannot answer (no connection, time-out, 5xx,
@@ -19,6 +20,9 @@ import requests
 
 PRODUCTS_PAGE_SIZE = 50
 TEAM_PAGE_SIZE = 50
+OPPORTUNITIES_PAGE_SIZE = 25
+CUSTOMERS_PAGE_SIZE = 50
+CONTACTS_PAGE_SIZE = 50
 PORTAL_AUDIENCE = "portal"  # the audience the gateway issues portal tokens for
 
 
@@ -129,15 +133,28 @@ class GatewayClient:
     def get(self, path, params=None, token=None):
         return self.request("GET", path, params=params, token=token)
 
-    def list_products(self, cursor=None, limit=PRODUCTS_PAGE_SIZE, token=None):
-        """One page of the catalogue: {"items": [...], "next_cursor": str | None}."""
-        params = {"limit": limit}
+    def page(self, path, what, token, cursor, limit, **params):
+        """One page of a list: {"items": [...], "next_cursor": str | None}. ``params``
+        whose value is None or "" are left out: the gateway refuses an empty filter."""
+        params = {name: value for name, value in params.items() if value not in (None, "")}
+        params["limit"] = limit
         if cursor:
             params["cursor"] = cursor
-        page = self.get("/api/v1/products", params=params, token=token)
-        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-            raise GatewayUnavailable("the gateway's product page has no items list")
-        return page
+        answer = self.get(path, params=params, token=token)
+        if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
+            raise GatewayUnavailable(f"the gateway's {what} has no items list")
+        return answer
+
+    def record(self, path, what, token):
+        """One record (a JSON object) at ``path``."""
+        answer = self.get(path, token=token)
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise GatewayUnavailable(f"the gateway's {what} is not a record")
+        return answer
+
+    def list_products(self, cursor=None, limit=PRODUCTS_PAGE_SIZE, token=None):
+        """One page of the catalogue: {"items": [...], "next_cursor": str | None}."""
+        return self.page("/api/v1/products", "product page", token, cursor, limit)
 
     # Identity. A grant is {"access_token", "token_type", "expires_in", "user": Me};
     # Me is {"id", "kind", "name", "email", "roles", "partner_org"}.
@@ -171,13 +188,7 @@ class GatewayClient:
 
     def list_partner_users(self, token, cursor=None, limit=TEAM_PAGE_SIZE):
         """One page of the organisation's users: {"items": [...], "next_cursor": ...}."""
-        params = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        page = self.get("/api/v1/partner/users", params=params, token=token)
-        if not isinstance(page, dict) or not isinstance(page.get("items"), list):
-            raise GatewayUnavailable("the gateway's partner user list has no items list")
-        return page
+        return self.page("/api/v1/partner/users", "partner user list", token, cursor, limit)
 
     def invite_partner_user(self, token, name, email, role):
         """{"user": PartnerUser, "invitation_token": str}."""
@@ -189,8 +200,74 @@ class GatewayClient:
 
     def update_partner_user(self, token, user_id, **changes):
         """PATCH role and/or active; the updated PartnerUser."""
-        return self.request("PATCH", f"/api/v1/partner/users/{quote(str(user_id), safe='')}",
+        return self.request("PATCH", f"/api/v1/partner/users/{segment(user_id)}",
                             token=token, body=changes)
+
+    # Customers and opportunities, as the gateway's partner views show them
+    # (PartnerAccountSchema, PartnerOpportunitySchema, contacts as they are).
+
+    def pipeline(self, token):
+        """{"stages": [{"key", "kind": open | won | lost, "probability"}]}, in order."""
+        answer = self.get("/api/v1/pipeline", token=token)
+        stages = answer.get("stages") if isinstance(answer, dict) else None
+        if not isinstance(stages, list) or not all(isinstance(s, dict) and s.get("key")
+                                                   for s in stages):
+            raise GatewayUnavailable("the gateway's pipeline has no stages")
+        return answer
+
+    def list_opportunities(self, token, cursor=None, limit=OPPORTUNITIES_PAGE_SIZE,
+                           **filters):
+        """One page of the partner's opportunities; ``filters`` are the gateway's query
+        names (status, stage, account_id, close_from, close_to, q, sort)."""
+        return self.page("/api/v1/opportunities", "opportunity list", token, cursor, limit,
+                         **filters)
+
+    def get_opportunity(self, token, opportunity_id):
+        return self.record(f"/api/v1/opportunities/{segment(opportunity_id)}", "opportunity",
+                           token)
+
+    def update_opportunity(self, token, opportunity_id, changes):
+        """PATCH what a partner may change (next_step, notes); the opportunity."""
+        return self.request("PATCH", f"/api/v1/opportunities/{segment(opportunity_id)}",
+                            token=token, body=changes)
+
+    def move_stage(self, token, opportunity_id, move):
+        """POST a stage move (stage, probability?, lost_reason?, lost_note?,
+        lost_to_competitor_id?, note?); the opportunity."""
+        return self.request("POST", f"/api/v1/opportunities/{segment(opportunity_id)}/stage",
+                            token=token, body=move)
+
+    def list_accounts(self, token, cursor=None, limit=CUSTOMERS_PAGE_SIZE, **filters):
+        """One page of the customers the partner's channel serves (filters: q, sort)."""
+        return self.page("/api/v1/accounts", "customer list", token, cursor, limit, **filters)
+
+    def get_account(self, token, account_id):
+        return self.record(f"/api/v1/accounts/{segment(account_id)}", "customer", token)
+
+    def list_contacts(self, token, account_id, cursor=None, limit=CONTACTS_PAGE_SIZE):
+        return self.page(f"/api/v1/accounts/{segment(account_id)}/contacts", "contact list",
+                         token, cursor, limit)
+
+    def pipeline_report(self, token):
+        """{"rows": [{stage, currency, count, amount, weighted}], "totals": [...]}: the
+        open pipeline by stage and currency; amounts are decimal strings."""
+        answer = self.get("/api/v1/reports/pipeline", token=token)
+        if not isinstance(answer, dict) or not isinstance(answer.get("rows"), list) \
+                or not isinstance(answer.get("totals"), list):
+            raise GatewayUnavailable("the gateway's pipeline report has no rows")
+        return answer
+
+    def win_rate_report(self, token):
+        """{"won_count", "lost_count", "percent": decimal string | None}."""
+        answer = self.get("/api/v1/reports/win-rate", token=token)
+        if not isinstance(answer, dict) or "percent" not in answer:
+            raise GatewayUnavailable("the gateway's win rate report has no percent")
+        return answer
+
+
+def segment(identifier):
+    """An id as exactly one path segment: "../x" cannot reach another route."""
+    return quote(str(identifier), safe="")
 
 
 def _is_me(me):

@@ -1,6 +1,7 @@
 """A real (tiny) gateway on 127.0.0.1, from a background thread: the products catalogue
-from canned JSON, and identity (sign-in, sign-out, me, invitations, the partner admin's
-user list) kept in memory, as the gateway's contract describes them. Every request is
+from canned JSON, identity (sign-in, sign-out, me, invitations, the partner admin's
+user list) and the partner's customers, contacts and opportunities (fake_sales.py) kept
+in memory, as the gateway's contract describes them. Every request is
 recorded in ``calls``, so a test can assert what the portal sent.
 
 tests/conftest.py monkey-patches the standard library with eventlet, so its thread is
@@ -12,10 +13,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from fake_http import PROBLEM_JSON, answer, problem
+from fake_sales import SalesRecords
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
-PROBLEM_JSON = "application/problem+json"
+__all__ = ["PROBLEM_JSON", "FakeGateway", "problem", "product"]
 PASSWORD = "correct horse battery staple"
 ADMIN_EMAIL = "admin@reseller.example"
 REP_EMAIL = "rep@reseller.example"
@@ -32,20 +35,6 @@ def product(sku, name, amount, currency="CNY", **fields):
     return {"id": f"id-{sku}", "sku": sku, "name": name, "category": "Hardware",
             "unit": "pcs", "list_price": {"amount": amount, "currency": currency},
             "active": True, **fields}
-
-
-def problem(status, title, detail=None, errors=None, headers=None):
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON,
-                    headers=headers or {})
-
-
-def answer(body, status=200):
-    return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
 @dataclass
@@ -106,7 +95,10 @@ class FakeGateway:
     (token -> user). ``rate_limited = seconds`` answers every sign-in 429 with that
     Retry-After; ``team_page_size`` caps a page of the partner user list.
     ``override(method, path, status, body)`` answers one route with a canned response
-    until ``overrides`` is cleared. Every request lands in ``calls``."""
+    until ``overrides`` is cleared. Every request lands in ``calls``.
+
+    Customers, contacts, opportunities, the pipeline and the reports: ``sales`` (see
+    fake_sales.py), scoped to the signed-in partner as the gateway scopes them."""
 
     def __init__(self):
         self.pages = {None: json.dumps({"items": [], "next_cursor": None})}
@@ -134,6 +126,8 @@ class FakeGateway:
                          methods=["GET", "POST"])
         app.add_url_rule("/api/v1/partner/users/<user_id>", view_func=self._partner_user,
                          methods=["PATCH"])
+        self.sales = SalesRecords(self.users)
+        self.sales.register(app, self._bearer_user)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,

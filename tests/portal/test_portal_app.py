@@ -1,6 +1,8 @@
 """The app factory: extensions bound, health without the gateway, error pages."""
+import re
+
 import pytest
-from fake_gateway import ADMIN_EMAIL
+from fake_gateway import ADMIN_EMAIL, REP_EMAIL
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -58,12 +60,36 @@ def test_the_stylesheet_is_served_locally(client):
 
 @pytest.mark.parametrize(("path", "signed_in_as"), [
     ("/sign-in", None), ("/accept-invitation?token=t", None),
-    ("/products", ADMIN_EMAIL), ("/team", ADMIN_EMAIL)])
-def test_pages_load_nothing_from_another_host(client, auth, path, signed_in_as):
+    ("/products", ADMIN_EMAIL), ("/team", ADMIN_EMAIL), ("/dashboard", ADMIN_EMAIL),
+    ("/opportunities", ADMIN_EMAIL), ("/opportunities/{crm}", ADMIN_EMAIL),
+    ("/customers", ADMIN_EMAIL), ("/customers/{xixi}", ADMIN_EMAIL)])
+def test_pages_load_nothing_from_another_host(client, auth, world, path, signed_in_as):
     if signed_in_as:
         auth.sign_in(email=signed_in_as)
-    response = client.get(path)
+    response = client.get(path.format(**vars(world)))
     html = response.get_data(as_text=True)
 
     assert response.status_code == 200, path
     assert "http://" not in html and "https://" not in html and 'src="//' not in html
+
+
+@pytest.mark.parametrize(("email", "links"), [
+    (REP_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-products"]),
+    (ADMIN_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-products",
+                   "nav-team"]),
+])
+def test_the_navigation_offers_the_partners_pages(client, auth, email, links):
+    auth.sign_in(email=email)
+
+    html = client.get("/customers").get_data(as_text=True)
+
+    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, flags=re.S).group(1)
+    assert re.findall(r'id="(nav-[a-z-]+)"', nav) == links
+    assert re.findall(r'href="([^"]+)" id="nav-customers" aria-current="page"', nav) == [
+        "/customers"]
+
+
+def test_an_anonymous_visitor_gets_no_navigation(client):
+    html = client.get("/sign-in").get_data(as_text=True)
+
+    assert 'id="nav-opportunities"' not in html and 'id="nav-dashboard"' not in html

@@ -65,12 +65,12 @@ def test_sign_in_page_has_stable_ids_for_a_browser_test(client):
     assert form_csrf_token(html)
 
 
-def test_signing_in_goes_to_the_catalogue_and_keeps_the_token_in_the_session(
+def test_signing_in_goes_to_the_dashboard_and_keeps_the_token_in_the_session(
         client, auth, gateway):
     response = auth.sign_in(REP_EMAIL, PASSWORD)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/products"
+    assert response.headers["Location"] == "/dashboard"
     (call,) = gateway.calls_to(*SIGN_IN)
     assert call.body == {"email": REP_EMAIL, "password": PASSWORD, "audience": "portal"}
     session = session_of(client)
@@ -248,7 +248,7 @@ def test_next_never_leaves_the_site(client, auth, target):
     response = auth.sign_in(next=target)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/products"
+    assert response.headers["Location"] == "/dashboard"
 
 
 def test_a_protected_page_sends_an_anonymous_visitor_to_sign_in_and_back(client, auth, gateway):
@@ -458,7 +458,7 @@ def test_accepting_an_invitation_sets_the_password_and_signs_in(client, gateway)
     response = accept(client, password="a long new password")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/products"
+    assert response.headers["Location"] == "/dashboard"
     (call,) = gateway.calls_to("POST", "/api/v1/auth/accept-invitation")
     assert call.body == {"token": "inv-ivy", "password": "a long new password"}
     session = session_of(client)

@@ -18,12 +18,6 @@ def rows(html):
     return re.findall(r"<tr[ >].*?</tr>", html, flags=re.S)[1:]  # [0] is the header
 
 
-def test_root_redirects_to_products(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/products"
-
-
 def test_products_page_lists_what_the_gateway_answers(client, gateway):
     gateway.serve({"items": [
         product("HW-001", "路由器 X1", "12.50", category="网络设备", unit="台"),

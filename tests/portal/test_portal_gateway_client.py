@@ -202,3 +202,46 @@ def test_field_errors_are_lists_whatever_the_gateway_sent():
     refused = GatewayRejected(400, {"errors": {"email": "Taken.", "name": ["Empty.", "x"]}})
 
     assert refused.field_errors() == {"email": ["Taken."], "name": ["Empty.", "x"]}
+
+
+def test_list_filters_left_empty_are_not_sent(gateway, gateway_client, token):
+    gateway_client.list_opportunities(token, status="open", stage="", q=None,
+                                      sort="-amount", cursor="")
+
+    (call,) = gateway.calls_to("GET", "/api/v1/opportunities")
+    assert call.args == {"status": "open", "sort": "-amount", "limit": "25"}
+
+
+def test_an_opportunity_id_is_one_path_segment(gateway, gateway_client, token):
+    for attempt in (lambda: gateway_client.get_opportunity(token, "../../auth/me"),
+                    lambda: gateway_client.move_stage(token, "../x", {"stage": "won"}),
+                    lambda: gateway_client.update_opportunity(token, "a/b", {"notes": "x"}),
+                    lambda: gateway_client.list_contacts(token, "../../opportunities")):
+        with pytest.raises(GatewayRejected):
+            attempt()
+
+    assert [call.path for call in gateway.calls] == [
+        "/api/v1/opportunities/../../auth/me", "/api/v1/opportunities/../x/stage",
+        "/api/v1/opportunities/a/b", "/api/v1/accounts/../../opportunities/contacts"]
+    assert gateway.calls_to("GET", "/api/v1/auth/me") == []
+
+
+@pytest.mark.parametrize(("route", "body", "ask"), [
+    ("/api/v1/pipeline", {"stages": None}, lambda client, token: client.pipeline(token)),
+    ("/api/v1/pipeline", {"stages": [{"kind": "open"}]},
+     lambda client, token: client.pipeline(token)),
+    ("/api/v1/reports/pipeline", {"rows": []},
+     lambda client, token: client.pipeline_report(token)),
+    ("/api/v1/reports/win-rate", {"won_count": 1},
+     lambda client, token: client.win_rate_report(token)),
+    ("/api/v1/opportunities/x", {"name": "no id"},
+     lambda client, token: client.get_opportunity(token, "x")),
+    ("/api/v1/accounts", {"next_cursor": None},
+     lambda client, token: client.list_accounts(token)),
+])
+def test_an_answer_of_the_wrong_shape_is_unavailable(gateway, gateway_client, token, route,
+                                                     body, ask):
+    gateway.override("GET", route, 200, body)
+
+    with pytest.raises(GatewayUnavailable):
+        ask(gateway_client, token)

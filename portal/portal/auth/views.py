@@ -33,7 +33,7 @@ def partners_only():
 
 
 def home():
-    return url_for("catalogue.products")
+    return url_for("dashboard.dashboard")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

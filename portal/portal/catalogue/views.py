@@ -1,16 +1,11 @@
 """/products: one page of the gateway's product catalogue, cursor-paginated."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 
 from ..auth.users import access_token
 from ..gateway_client import PRODUCTS_PAGE_SIZE
 
 bp = Blueprint("catalogue", __name__, template_folder="templates")
-
-
-@bp.get("/")
-def index():
-    return redirect(url_for("catalogue.products"))
 
 
 @bp.get("/products")

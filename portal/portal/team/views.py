@@ -7,14 +7,11 @@ from flask_login import login_required
 
 from ..auth import partner_admin_required
 from ..auth.users import access_token, gateway
+from ..form_problems import FORM_PROBLEMS, show_problem
 from ..gateway_client import GatewayRejected
 from .forms import ROLE_LABELS, STATUS_LABELS, ActiveForm, InviteForm, RoleForm
 
 bp = Blueprint("team", __name__, template_folder="templates")
-
-# The gateway refuses a request it understood but will not do with these; anything
-# else (401, 403, 404, 5xx) goes to the app's error handlers.
-FORM_PROBLEMS = (400, 409, 422)
 
 
 @bp.get("/team")
@@ -103,15 +100,7 @@ def show_on_form(form, refused):
         form.email.errors = [*form.email.errors,
                              _("Someone with this email address already has an account.")]
         return
-    shown = False
-    for name, messages in refused.field_errors().items():
-        if name in form and name != "csrf_token":
-            form[name].errors = [*form[name].errors, *messages]
-        else:
-            form.form_errors.extend(messages)
-        shown = True
-    if not shown:
-        form.form_errors.append(refused.detail or refused.title)
+    show_problem(form, refused)
 
 
 def render_team(form, invitation=None, cursor=None):

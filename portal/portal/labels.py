@@ -1,0 +1,54 @@
+"""What the gateway's keys are called on a page. Lazy (translated when shown) and named
+``_`` so pybabel extracts them. A key without a label here (a stage an operator added
+to the pipeline setting) is shown as the key itself."""
+from flask_babel import lazy_gettext as _
+
+STAGE_LABELS = {
+    "qualify": _("Qualify"),
+    "needs_analysis": _("Needs analysis"),
+    "proposal": _("Proposal"),
+    "negotiation": _("Negotiation"),
+    "won": _("Won"),
+    "lost": _("Lost"),
+}
+STATUS_LABELS = {"open": _("Open"), "won": _("Won"), "lost": _("Lost")}
+LOST_REASON_LABELS = {
+    "price": _("Price"),
+    "product_fit": _("Product fit"),
+    "competitor": _("Lost to a competitor"),
+    "timing": _("Timing"),
+    "no_budget": _("No budget"),
+    "no_decision": _("No decision"),
+    "other": _("Other"),
+}
+COMPETITOR_STATUS_LABELS = {"competing": _("Competing"), "eliminated": _("Eliminated"),
+                            "selected": _("Selected by the customer")}
+SEGMENT_LABELS = {
+    "strategic": _("Strategic"),
+    "enterprise": _("Enterprise"),
+    "mid_market": _("Mid-market"),
+    "smb": _("Small business"),
+    "public_sector": _("Public sector"),
+}
+
+
+def labelled(labels):
+    """A template filter: the label of a key, or the key itself."""
+    def label(key):
+        if key is None or key == "":
+            return "—"
+        return labels.get(key, key)
+    return label
+
+
+FILTERS = {
+    "stage_label": labelled(STAGE_LABELS),
+    "status_label": labelled(STATUS_LABELS),
+    "lost_reason_label": labelled(LOST_REASON_LABELS),
+    "competitor_status_label": labelled(COMPETITOR_STATUS_LABELS),
+    "segment_label": labelled(SEGMENT_LABELS),
+}
+
+
+def stage_label(key):
+    return FILTERS["stage_label"](key)
