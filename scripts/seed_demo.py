@@ -45,6 +45,27 @@ ACCOUNTS = [
      "industry": "物流", "region": "华东"},
 ]
 PERIODS = [{"key": "2026-11"}, {"key": "2026-12"}]
+# Customers the demo partner's channel serves, with their contacts.
+PARTNER_ACCOUNTS = [
+    ({"name": "杭州西溪数据服务有限公司", "unified_social_credit_code": "91330106MA27XK5L0C",
+      "industry": "软件和信息技术服务", "region": "华东", "segment": "mid_market"},
+     [{"name": "陈经理", "title": "IT 总监", "phone": "+86 571 8800 1234",
+       "email": "chen@xixi-data.example"}]),
+    ({"name": "苏州工业园区精密制造有限公司", "industry": "制造业", "region": "华东",
+      "segment": "enterprise"},
+     [{"name": "周工", "title": "设备部经理", "phone": "+86 512 6600 7788"},
+      {"name": "吴总", "title": "副总经理", "email": "wu@sz-precision.example"}]),
+]
+COMPETITORS = [{"name": "新华三"}, {"name": "浪潮信息"}, {"name": "联想企业科技"}]
+# (account index, name, amount, close date, stages to move through, lost reason)
+PARTNER_OPPORTUNITIES = [
+    (0, "西溪数据 - 私有云扩容", "368000.00", "2026-12-18", ["needs_analysis", "proposal"], None),
+    (0, "西溪数据 - CRM 用户许可续约", "96000.00", "2026-12-05", ["needs_analysis"], None),
+    (1, "精密制造 - 车间网络改造", "154000.00", "2027-01-20", [], None),
+    (1, "精密制造 - 服务器采购", "229000.00", "2026-11-10",
+     ["needs_analysis", "proposal", "negotiation", "won"], None),
+    (0, "西溪数据 - 灾备方案", "185000.00", "2026-10-30", ["proposal", "lost"], "price"),
+]
 
 
 def wait_until_ready(gateway, seconds):
@@ -91,7 +112,8 @@ def seed(session, path, records):
 
 
 def seed_partner(session):
-    """The demo partner organisation and its users (invited, then accepted)."""
+    """The demo partner organisation and its users (invited, then accepted); returns
+    the organisation and its users by email."""
     gateway = session.base
     orgs = session.get(f"{gateway}/api/v1/admin/partner-orgs", params={"limit": 200},
                        timeout=10).json()["items"]
@@ -113,6 +135,63 @@ def seed_partner(session):
             sys.exit(f"accepting {email}'s invitation failed: {accepted.text}")
         created += 1
     print(f"  partner users: {created} created, {len(PARTNER_USERS) - created} already there")
+    users = session.get(f"{gateway}/api/v1/admin/partner-users", timeout=10,
+                        params={"org_id": org["id"], "limit": 200}).json()["items"]
+    return org, {user["email"]: user for user in users}
+
+
+def checked(response, what):
+    if response.status_code not in (200, 201):
+        sys.exit(f"{what} failed: {response.status_code} {response.text}")
+    return response.json()
+
+
+def find_by_name(session, path, name):
+    """The record called ``name`` at ``path``, if a page of the name search holds it."""
+    page = checked(session.get(f"{session.base}{path}", params={"q": name, "limit": 200},
+                               timeout=10), f"searching {path}")
+    return next((item for item in page["items"] if item["name"] == name), None)
+
+
+def seed_pipeline(session, org, partner_users):
+    """Customers served by the demo partner, their contacts, competitors and the
+    partner's opportunities in several stages (one won, one lost), plus quotas. Each
+    record is looked up by name first, so a second run creates nothing."""
+    base = session.base
+    rep = partner_users[PARTNER_USERS[1][1]]
+    seed(session, "/api/v1/competitors", COMPETITORS)
+    accounts = []
+    for account, contacts in PARTNER_ACCOUNTS:
+        found = find_by_name(session, "/api/v1/accounts", account["name"])
+        if found is None:
+            found = checked(session.post(f"{base}/api/v1/accounts", timeout=10, json={
+                **account, "partner_org_ids": [org["id"]], "partner_user_id": rep["id"]}),
+                f"creating {account['name']}")
+            for contact in contacts:
+                checked(session.post(f"{base}/api/v1/accounts/{found['id']}/contacts",
+                                     json=contact, timeout=10), f"adding {contact['name']}")
+        accounts.append(found)
+    created = 0
+    for index, name, amount, close, moves, lost_reason in PARTNER_OPPORTUNITIES:
+        if find_by_name(session, "/api/v1/opportunities", name) is not None:
+            continue
+        opportunity = checked(session.post(f"{base}/api/v1/opportunities", timeout=10, json={
+            "name": name, "account_id": accounts[index]["id"],
+            "amount": {"amount": amount, "currency": "CNY"}, "expected_close_date": close,
+            "partner_org_id": org["id"], "partner_user_id": rep["id"],
+            "sales_method": "channel"}), f"creating {name}")
+        for stage in moves:
+            move = {"stage": stage}
+            if stage == "lost":
+                move["lost_reason"] = lost_reason
+            checked(session.post(f"{base}/api/v1/opportunities/{opportunity['id']}/stage",
+                                 json=move, timeout=10), f"moving {name} to {stage}")
+        created += 1
+    print(f"  opportunities: {created} created, "
+          f"{len(PARTNER_OPPORTUNITIES) - created} already there")
+    quota = {"period": "2026-11", "partner_org_id": org["id"],
+             "target": {"amount": "500000.00", "currency": "CNY"}}
+    seed(session, "/api/v1/quotas", [quota])
 
 
 def main(argv=None):
@@ -130,7 +209,8 @@ def main(argv=None):
     seed(session, "/api/v1/products", PRODUCTS)
     seed(session, "/api/v1/accounts", ACCOUNTS)
     seed(session, "/api/v1/commission/periods", PERIODS)
-    seed_partner(session)
+    org, partner_users = seed_partner(session)
+    seed_pipeline(session, org, partner_users)
     return 0
 
 

@@ -126,3 +126,6 @@ class Element:
     @property
     def text(self):
         return self.browser._session("GET", f"{self.path}/text")
+
+    def attribute(self, name):
+        return self.browser._session("GET", f"{self.path}/attribute/{name}")
