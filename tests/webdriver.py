@@ -25,6 +25,13 @@ class WebDriverError(RuntimeError):
     pass
 
 
+class PageChanging(WebDriverError):
+    """The element went away or is not there yet: the page is being replaced."""
+
+
+TRANSIENT = ("stale element reference", "no such element")
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -36,7 +43,10 @@ def until(condition, timeout=10, interval=0.1, what="condition"):
     asynchronously; this waits for the change, never for a fixed time)."""
     deadline = time.monotonic() + timeout
     while True:
-        result = condition()
+        try:
+            result = condition()
+        except PageChanging:   # a navigation replaced the page between two calls
+            result = None
         if result:
             return result
         if time.monotonic() > deadline:
@@ -74,7 +84,9 @@ class Browser:
         response = self.http.request(method, self.base + path, json=body, timeout=60)
         value = response.json().get("value")
         if response.status_code >= 400:
-            raise WebDriverError(f"{method} {path}: {value}")
+            error = value.get("error") if isinstance(value, dict) else None
+            kind = PageChanging if error in TRANSIENT else WebDriverError
+            raise kind(f"{method} {path}: {value}")
         return value
 
     def _session(self, method, path="", body=None):
