@@ -54,6 +54,12 @@ def _scope_fields(partner_org):
             IndexModel([(partner_org, ASCENDING), ("partner_user_id", ASCENDING)])]
 
 
+def _source_key_index():
+    """Idempotent creates: one record per caller's key, where a key is given."""
+    return IndexModel([("source_key", ASCENDING)], unique=True,
+                      partialFilterExpression={"source_key": {"$type": "string"}})
+
+
 def _minor_units(money):
     return int(money.amount.scaleb(money.minor_digits))
 
@@ -125,17 +131,20 @@ class OpportunityRepository(Repository):
             # Unique only where a code is given: many accounts have none (stored as null).
             IndexModel([("unified_social_credit_code", ASCENDING)], unique=True,
                        partialFilterExpression={"unified_social_credit_code": {"$type": "string"}}),
+            _source_key_index(),
             # The duplicate check on conversion, the name search and the name sort.
             *_sorted_by("normalised_name", "created_at", "updated_at"),
             *_scope_fields("partner_org_ids"),
         ],
         "contacts": [
+            _source_key_index(),
             IndexModel([("account_id", ASCENDING), ("name", ASCENDING), ("_id", ASCENDING)]),
             *_sorted_by("name", "created_at"),
             *_scope_fields("partner_org_ids"),
         ],
         "competitors": [IndexModel([("normalised_name", ASCENDING)], unique=True)],
         "opportunities": [
+            _source_key_index(),
             *_scope_fields("partner_org_id"),
             *_sorted_by("created_at", "updated_at", "expected_close_date", "amount_minor",
                         "probability", "name"),
@@ -165,11 +174,22 @@ class OpportunityRepository(Repository):
 
     # -- customers ------------------------------------------------------------------------
 
+    def by_source_key(self, collection, source_key):
+        """The record an earlier create with ``source_key`` made, or None."""
+        if source_key is None:
+            return None
+        return self.db[collection].find_one({"source_key": source_key})
+
     def add_account(self, account):
+        """The new account; or, when its ``source_key`` was used before (a retried
+        create, even one racing this), the account that create made."""
         document = self._timestamped(account)
         try:
             document["_id"] = self.db.accounts.insert_one(document).inserted_id
         except DuplicateKeyError:
+            earlier = self.by_source_key("accounts", account.get("source_key"))
+            if earlier is not None:
+                return earlier
             raise self._credit_code_taken(account["unified_social_credit_code"]) from None
         return document
 
@@ -221,11 +241,47 @@ class OpportunityRepository(Repository):
             filters["normalised_name"] = {"$regex": re.escape(normalise_company_name(query["q"]))}
         return self._page("accounts", filters, scope, query, sort)
 
+    def account_by_name(self, normalised_name):
+        """The oldest account whose normalised name is ``normalised_name``, or None."""
+        if not normalised_name:
+            return None
+        found = self.db.accounts.find({"normalised_name": normalised_name}).sort(
+            [("created_at", ASCENDING), ("_id", ASCENDING)]).limit(1)
+        return next(iter(found), None)
+
+    def matching_accounts(self, normalised_name, prefix, credit_code, limit):
+        """Candidates for the registration conflict check: accounts with the same
+        normalised name, one starting with ``prefix`` (an anchored, indexed search) or
+        the same credit code; at most ``limit``, the same name and code first."""
+        exact = [{"normalised_name": normalised_name}] if normalised_name else []
+        if credit_code:
+            exact.append({"unified_social_credit_code": credit_code})
+        found = list(self.db.accounts.find({"$or": exact}).limit(limit)) if exact else []
+        seen = {account["_id"] for account in found}
+        if prefix and len(found) < limit:
+            similar = self.db.accounts.find(
+                {"normalised_name": {"$regex": "^" + re.escape(prefix)},
+                 "_id": {"$nin": list(seen)}}).sort("normalised_name", ASCENDING)
+            found += list(similar.limit(limit - len(found)))
+        return found
+
+    def open_opportunities_of(self, account_ids):
+        """``{account id: [open opportunity, ...]}`` for the accounts, in one query."""
+        opened = {}
+        for opportunity in self.db.opportunities.find(
+                {"account_id": {"$in": account_ids}, "status": OPEN},
+                {"name": 1, "stage": 1, "partner_org_id": 1, "account_id": 1}):
+            opened.setdefault(opportunity["account_id"], []).append(opportunity)
+        return opened
+
     # -- contacts -------------------------------------------------------------------------
 
     def add_contact(self, contact):
         document = self._timestamped(contact)
-        document["_id"] = self.db.contacts.insert_one(document).inserted_id
+        try:
+            document["_id"] = self.db.contacts.insert_one(document).inserted_id
+        except DuplicateKeyError:   # only source_key is unique: a racing retry made it
+            return self.by_source_key("contacts", contact["source_key"])
         return document
 
     def find_contact(self, contact_id, scope):
@@ -272,8 +328,14 @@ class OpportunityRepository(Repository):
 
     def add_opportunity(self, opportunity, now):
         document = self._timestamped(_opportunity_to_document(opportunity), now)
-        document["_id"] = self.db.opportunities.insert_one(document).inserted_id
+        try:
+            document["_id"] = self.db.opportunities.insert_one(document).inserted_id
+        except DuplicateKeyError:   # only source_key is unique: a racing retry made it
+            return self.find_opportunity_by_source_key(opportunity["source_key"])
         return _opportunity_from_document(document)
+
+    def find_opportunity_by_source_key(self, source_key):
+        return _opportunity_from_document(self.by_source_key("opportunities", source_key))
 
     def find_opportunity(self, opportunity_id, scope):
         return _opportunity_from_document(

@@ -51,6 +51,7 @@ from sfa_common.contracts.opportunities import (
     WinRateReportSchema,
 )
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
+from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
 from sfa_common.service import load, record_id
 
@@ -62,10 +63,19 @@ from .dependencies import (
     object_id,
     relay_timer,
 )
-from .outbox import overdue_cutoff, pending_event
+from .outbox import pending_event
 from .quotas import attainment
 
 log = logging.getLogger(__name__)
+
+MATCH_LIMIT = 50
+
+
+def name_prefix(normalised):
+    """The first characters candidates for the conflict check share: two of a Chinese
+    name, three of a Latin one."""
+    size = 2 if normalised[:1] and not normalised[:1].isascii() else 3
+    return normalised[:size]
 
 
 def _found(record, what, wanted_id):
@@ -100,9 +110,47 @@ class OpportunitiesService(common.HealthMixin):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_account(self, payload):
+        """A new customer; a create whose ``source_key`` was used before returns the
+        customer that create made, as it is (a retried conversion creates nothing)."""
         account = load(AccountCreateSchema(), payload)
+        earlier = self.store.by_source_key("accounts", account["source_key"])
+        if earlier is not None:
+            return AccountSchema().dump(earlier)
         account["normalised_name"] = normalise_company_name(account["name"])
         return AccountSchema().dump(self.store.add_account(account))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def find_account_by_name(self, name):
+        """The customer whose normalised name is ``name``'s (the oldest, if several),
+        or None: the duplicate check of lead conversion. Service to service only; the
+        gateway does not expose it."""
+        if not isinstance(name, str):
+            raise ValidationFailed("Name a company.", {"name": ["Must be a string."]})
+        account = self.store.account_by_name(normalise_company_name(name))
+        return None if account is None else AccountSchema().dump(account)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def match_accounts(self, name, credit_code=None, limit=MATCH_LIMIT):
+        """Candidate customers for the deal-registration conflict check, each with its
+        open opportunities: the same normalised name, names sharing its first characters
+        (the leads service scores their similarity) and the same credit code."""
+        if not isinstance(name, str):
+            raise ValidationFailed("Name a company.", {"name": ["Must be a string."]})
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 200:
+            raise ValidationFailed("Bad limit.", {"limit": ["Must be between 1 and 200."]})
+        normalised = normalise_company_name(name)
+        accounts = self.store.matching_accounts(normalised, name_prefix(normalised),
+                                                credit_code or None, limit)
+        opened = self.store.open_opportunities_of([str(account["_id"]) for account in accounts])
+        return [{"account_id": str(account["_id"]), "name": account["name"],
+                 "normalised_name": account["normalised_name"],
+                 "unified_social_credit_code": account.get("unified_social_credit_code"),
+                 "partner_org_ids": account.get("partner_org_ids", []),
+                 "open_opportunities": [
+                     {"id": str(deal["_id"]), "name": deal["name"], "stage": deal["stage"],
+                      "partner_org_id": deal.get("partner_org_id")}
+                     for deal in opened.get(str(account["_id"]), [])]}
+                for account in accounts]
 
     @rpc(expected_exceptions=EXPECTED)
     def get_account(self, account_id, scope):
@@ -133,6 +181,9 @@ class OpportunitiesService(common.HealthMixin):
         """A contact of a customer inside ``account_scope``; it copies the customer's
         owner, department, team and partner fields."""
         contact = load(ContactCreateSchema(), payload)
+        earlier = self.store.by_source_key("contacts", contact["source_key"])
+        if earlier is not None:
+            return ContactSchema().dump(earlier)
         account = self.store.find_account(object_id(contact["account_id"]), account_scope)
         if account is None:
             raise ValidationFailed("No such customer.", {"account_id": ["No such customer."]})
@@ -183,8 +234,13 @@ class OpportunitiesService(common.HealthMixin):
     @rpc(expected_exceptions=EXPECTED)
     def create_opportunity(self, payload, account_scope, actor_id):
         """An opportunity of a customer inside ``account_scope``, at the first open stage
-        unless one is named, with its first stage-history entry by ``actor_id``."""
+        unless one is named, with its first stage-history entry by ``actor_id``. A create
+        whose ``source_key`` was used before returns that opportunity as it is."""
         opportunity = load(OpportunityCreateSchema(), payload)
+        if opportunity["source_key"] is not None:
+            earlier = self.store.find_opportunity_by_source_key(opportunity["source_key"])
+            if earlier is not None:
+                return OpportunitySchema().dump(earlier)
         account = self.store.find_account(object_id(opportunity["account_id"]), account_scope)
         if account is None:
             raise ValidationFailed("No such customer.", {"account_id": ["No such customer."]})

@@ -70,6 +70,7 @@ def test_a_won_deal_publishes_opportunity_won_once_with_what_commission_needs(
     assert payload == {
         "event_id": payload["event_id"], "occurred_at": "2026-11-20T08:00:00Z",
         "opportunity_id": created["id"], "name": "Core switches", "account_id": account["id"],
+        "account_name": "Acme",
         "amount": cny("5000.00"), "owner_id": "u1", "department_id": "d1",
         # no splits named: the owner takes 100 % of the revenue
         "splits": [{"user_id": "u1", "kind": "revenue", "percent": "100"}],

@@ -69,6 +69,13 @@ def _text(max_length):
                          validate=validate.Length(max=max_length))
 
 
+def _source_key():
+    """The caller's key for an idempotent create (``lead:<id>:account``,
+    ``registration:<id>``): a create with a key that exists returns that record as it is."""
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=200))
+
+
 def _ids():
     return fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                        load_default=list)
@@ -92,10 +99,14 @@ class AccountCreateSchema(BaseSchema):
     # The partner organisations whose channel serves this customer (their scope field).
     partner_org_ids = _ids()
     partner_user_id = fields.String(load_default=None, allow_none=True)  # who brought it
+    source_key = _source_key()
 
 
 class AccountUpdateSchema(ChangeSchema, AccountCreateSchema):
     """A change to a customer: only the fields sent change."""
+
+    class Meta(ChangeSchema.Meta):
+        exclude = ("source_key",)
 
 
 class AccountSchema(RecordSchema, AccountCreateSchema):
@@ -139,6 +150,7 @@ class ContactCreateSchema(BaseSchema):
         r"\+?[0-9][0-9 ()-]{4,30}\Z", error="Digits, spaces, ()- and an optional leading +."))
     email = fields.Email(load_default=None, allow_none=True)
     notes = _text(2000)
+    source_key = _source_key()
 
 
 class ContactUpdateSchema(ChangeSchema, ContactCreateSchema):
@@ -146,7 +158,7 @@ class ContactUpdateSchema(ChangeSchema, ContactCreateSchema):
     belongs to one."""
 
     class Meta(ChangeSchema.Meta):
-        exclude = ("account_id",)
+        exclude = ("account_id", "source_key")
 
 
 class ContactSchema(RecordSchema, ContactCreateSchema):
@@ -297,6 +309,7 @@ class _OpportunityFields(BaseSchema):
 
 class OpportunityCreateSchema(_OpportunityFields):
     stage = fields.String(load_default=None, allow_none=True)   # None: the first open stage
+    source_key = _source_key()
 
 
 class OpportunityUpdateSchema(ChangeSchema, _OpportunityFields):
