@@ -13,17 +13,21 @@ from .api import (
     Api,
     accounts,
     admin,
+    assignment_rules,
     auth,
     commission,
     competitors,
     contacts,
     health,
+    lead_imports,
     leads,
+    offers,
     opportunities,
     partner_users,
     policies,
     products,
     quotas,
+    registrations,
     reports,
 )
 from .authz.policies import POLICY_COLLECTION, build_enforcer
@@ -88,7 +92,8 @@ def create_app(config=None):
     identity = create_identity(app, settings)
     web.install(app, api, identity)
     app.extensions["enforcer"] = create_enforcer(identity)
-    for module in (health, auth, admin, policies, partner_users, leads, accounts, contacts,
+    for module in (health, auth, admin, policies, partner_users, leads, lead_imports,
+                   assignment_rules, registrations, offers, accounts, contacts,
                    opportunities, competitors, quotas, reports, products, commission):
         api.register_blueprint(module.blp)
     problems.register(app)

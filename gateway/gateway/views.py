@@ -1,4 +1,5 @@
-"""Partner field views: what a partner user sends and sees of customers and opportunities.
+"""Partner field views: what a partner user sends and sees of customers, opportunities,
+leads, deal registrations and lead offers.
 
 A partner sees the fields its channel needs, not the internal ones (owner, team,
 department, splits, the other partners serving a customer). Replies are cut down
@@ -10,6 +11,13 @@ is replaced).
 """
 from marshmallow import fields
 
+from sfa_common.contracts.leads import (
+    ConversionSchema,
+    FollowUpSchema,
+    LeadQuerySchema,
+    LeadSchema,
+    LeadUpdateSchema,
+)
 from sfa_common.contracts.opportunities import (
     AccountCreateSchema,
     AccountQuerySchema,
@@ -21,9 +29,42 @@ from sfa_common.contracts.opportunities import (
     QuotaQuerySchema,
     ReportQuerySchema,
 )
+from sfa_common.contracts.registrations import (
+    ConflictCheckSchema,
+    LeadOfferSchema,
+    RegistrationCreateSchema,
+)
 from sfa_common.schemas import page_schema
 
 PartnerAccountPageSchema = page_schema(PartnerAccountSchema)
+
+
+# -- leads, registrations and offers as a partner sees them -----------------------------
+
+class PartnerLeadSchema(LeadSchema):
+    """A lead of the partner's (partner-sourced, or converted from an offer it
+    accepted): without who works it inside the company."""
+
+    follow_ups = fields.List(fields.Nested(FollowUpSchema(exclude=("actor_id",))),
+                             dump_only=True)
+    conversion = fields.Nested(ConversionSchema(exclude=("converted_by",)), dump_only=True,
+                               allow_none=True)
+
+    class Meta(LeadSchema.Meta):
+        exclude = ("owner_id", "team_member_ids", "department_id", "assignment_history")
+
+
+PartnerLeadPageSchema = page_schema(PartnerLeadSchema)
+
+
+class PartnerLeadOfferSchema(LeadOfferSchema):
+    """An offer to the partner's organisation, without the internal user who made it."""
+
+    class Meta(LeadOfferSchema.Meta):
+        exclude = ("offered_by",)
+
+
+PartnerLeadOfferPageSchema = page_schema(PartnerLeadOfferSchema)
 
 
 def project(view, wire):
@@ -61,9 +102,23 @@ class PartnerInput:
     error_messages = {"unknown": "Not a field a partner may send."}
 
 
+# ``source_key`` is the services' own idempotency key (``lead:<id>:account``): a create
+# naming an existing key answers that record, whoever owns it, so it never comes from
+# outside (a client naming it gets a 400).
+
+class ApiAccountCreateSchema(AccountCreateSchema):
+    class Meta(AccountCreateSchema.Meta):
+        exclude = ("source_key",)
+
+
+class ApiOpportunityCreateSchema(OpportunityCreateSchema):
+    class Meta(OpportunityCreateSchema.Meta):
+        exclude = ("source_key",)
+
+
 class PartnerAccountCreateSchema(PartnerInput, AccountCreateSchema):
     class Meta(AccountCreateSchema.Meta):
-        exclude = ("owner_id", "department_id", "team_member_ids")
+        exclude = ("owner_id", "department_id", "team_member_ids", "source_key")
 
 
 class PartnerAccountUpdateSchema(PartnerInput, AccountUpdateSchema):
@@ -71,11 +126,13 @@ class PartnerAccountUpdateSchema(PartnerInput, AccountUpdateSchema):
 
     class Meta(AccountUpdateSchema.Meta):
         fields = ("name", "industry", "region", "segment")
+        exclude = ()
 
 
 class PartnerOpportunityCreateSchema(PartnerInput, OpportunityCreateSchema):
     class Meta(OpportunityCreateSchema.Meta):
-        exclude = ("owner_id", "department_id", "team_member_ids", "splits", "sales_method")
+        exclude = ("owner_id", "department_id", "team_member_ids", "splits", "sales_method",
+                   "source_key")
 
 
 class PartnerOpportunityChangeSchema(PartnerInput, PartnerOpportunityUpdateSchema):
@@ -102,3 +159,32 @@ class PartnerQuotaQuerySchema(PartnerInput, QuotaQuerySchema):
 class PartnerReportQuerySchema(PartnerInput, ReportQuerySchema):
     class Meta(ReportQuerySchema.Meta):
         exclude = ("owner_id",)
+
+
+class PartnerLeadQuerySchema(PartnerInput, LeadQuerySchema):
+    class Meta(LeadQuerySchema.Meta):
+        exclude = ("owner_id", "include_voided")
+
+
+class PartnerLeadUpdateSchema(PartnerInput, LeadUpdateSchema):
+    """A partner keeps its lead's contact facts and notes up to date; the company,
+    source and classification are the company's."""
+
+    class Meta(LeadUpdateSchema.Meta):
+        fields = ("contact_name", "phone", "email", "products_of_interest", "notes")
+        exclude = ()
+
+
+class PartnerRegistrationCreateSchema(PartnerInput, RegistrationCreateSchema):
+    """The deal a partner registers: the facts only; its organisation, user and tier are
+    stamped by the gateway."""
+
+    class Meta(RegistrationCreateSchema.Meta):
+        exclude = ("partner_org_id", "partner_user_id", "partner_tier")
+
+
+class PartnerConflictCheckSchema(PartnerInput, ConflictCheckSchema):
+    """The partner's own organisation is stamped (its registrations are left out)."""
+
+    class Meta(ConflictCheckSchema.Meta):
+        exclude = ("partner_org_id",)

@@ -18,6 +18,8 @@ def test_a_lead_travels_through_the_gateway_and_back(client, leads):
     assert body["normalised_company"] == "浦江物流"
     assert stored(leads, "leads").count_documents({}) == 1
 
+    assert body.pop("duplicates") == []
+
     fetched = client.get(f"/api/v1/leads/{body['id']}")
     assert fetched.status_code == 200
     assert fetched.get_json() == body

@@ -3,6 +3,7 @@ colleague in the same organisation (another rep of A), another partner (admin of
 B), an internal user outside the record's scope (a sales rep who neither owns nor
 shares it) and an anonymous caller. The matrix must name every route: adding a route
 without deciding who may use it fails here."""
+import base64
 import re
 
 import pytest
@@ -27,6 +28,10 @@ ONLY_THE_OWNER = dict(owner=200, colleague=404, other_partner=404, internal_outs
                       anonymous=401)
 # Organisation A's quota: only sales ops, admins and A's partner admins see it.
 NOBODY_HERE = dict.fromkeys(WHO[:-1], 404) | {"anonymous": 401}
+# Steps of a record's life that are the company's: partners 403, an internal user who
+# cannot change the record does not find it.
+INTERNAL_STEP = dict(owner=403, colleague=403, other_partner=403, internal_outside=404,
+                     anonymous=401)
 REPORTS = ("pipeline", "forecast", "win-rate", "cycle-time", "competitors", "partners",
            "customer-tiers")
 
@@ -65,7 +70,25 @@ MATRIX = {
     # Leads come to partners through registrations and offers, not by creating them.
     ("POST", "/api/v1/leads"): dict(owner=403, colleague=403, other_partner=403,
                                     internal_outside=201, anonymous=401),
+    ("GET", "/api/v1/leads"): EVERY_SIGNED_IN,
     ("GET", "/api/v1/leads/<lead_id>"): ONLY_THE_OWNER,
+    # A partner keeps its lead's contact facts and logs follow-ups; the rest is internal.
+    ("PATCH", "/api/v1/leads/<lead_id>"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/leads/<lead_id>/follow-ups"): ONLY_THE_OWNER | {"owner": 201},
+    **{("POST", f"/api/v1/leads/<lead_id>/{step}"): INTERNAL_STEP
+       for step in ("invalid", "revive", "void", "assign", "auto-assign", "convert")},
+    # Restoring a voided lead, offering leads and the assignment rules are sales
+    # operations' (and admins'); the channel side offers leads too.
+    ("POST", "/api/v1/leads/<lead_id>/restore"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/leads/<lead_id>/offers"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/assignment-rules"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/assignment-rules"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/assignment-rules/<rule_id>"): NOBODY_BUT_ADMINS,
+    ("PATCH", "/api/v1/assignment-rules/<rule_id>"): NOBODY_BUT_ADMINS,
+    # Whoever creates leads imports them (partners do not); a job is its importer's.
+    ("POST", "/api/v1/lead-imports"): dict(owner=403, colleague=403, other_partner=403,
+                                           internal_outside=202, anonymous=401),
+    ("GET", "/api/v1/lead-imports/<import_id>"): NOBODY_HERE,
     ("POST", "/api/v1/accounts"): dict.fromkeys(WHO[:-1], 201) | {"anonymous": 401},
     ("GET", "/api/v1/accounts"): EVERY_SIGNED_IN,
     ("GET", "/api/v1/accounts/<account_id>"): ONLY_THE_OWNER,
@@ -106,6 +129,29 @@ MATRIX = {
     ("POST", "/api/v1/products"): NOBODY_BUT_ADMINS,
     ("POST", "/api/v1/commission/periods"): NOBODY_BUT_ADMINS,
     ("GET", "/api/v1/commission/periods/<key>"): NOBODY_BUT_ADMINS,
+    # Deal registrations: partners register deals (a rep reads only its own); channel
+    # managers review and extend them; everyone who reads registrations may ask the
+    # conflict check (a partner learns only whether and why).
+    ("GET", "/api/v1/deal-registrations"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/deal-registrations"): dict.fromkeys(WHO[:3], 201) | {
+        "internal_outside": 403, "anonymous": 401},
+    ("POST", "/api/v1/deal-registrations/conflict-check"): EVERY_SIGNED_IN,
+    ("GET", "/api/v1/deal-registrations/<registration_id>"): ONLY_THE_OWNER,
+    ("PATCH", "/api/v1/deal-registrations/<registration_id>"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/deal-registrations/<registration_id>/submit"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/deal-registrations/<registration_id>/review"): INTERNAL_STEP,
+    ("POST", "/api/v1/deal-registrations/<registration_id>/extend"): INTERNAL_STEP,
+    # Lead offers go to organisation A as a whole; only its users answer them. Accepted
+    # by the owner, accepting again answers the same, declining is a 409.
+    ("GET", "/api/v1/lead-offers"): dict.fromkeys(WHO[:3], 200) | {
+        "internal_outside": 403, "anonymous": 401},
+    ("GET", "/api/v1/lead-offers/<offer_id>"): dict(owner=200, colleague=200,
+                                                    other_partner=404, internal_outside=404,
+                                                    anonymous=401),
+    ("POST", "/api/v1/lead-offers/<offer_id>/accept"): dict(
+        owner=200, colleague=200, other_partner=404, internal_outside=403, anonymous=401),
+    ("POST", "/api/v1/lead-offers/<offer_id>/decline"): dict(
+        owner=409, colleague=409, other_partner=404, internal_outside=403, anonymous=401),
 }
 
 CNY_100 = {"amount": "100.00", "currency": "CNY"}
@@ -128,6 +174,23 @@ BODIES = {
                                    "list_price": {"amount": "1.00", "currency": "CNY"}},
     ("POST", "/api/v1/commission/periods"): {"key": "2027-01"},
     ("PATCH", "/api/v1/partner/users/<user_id>"): {"role": "partner_admin"},
+    ("PATCH", "/api/v1/leads/<lead_id>"): {"notes": "矩阵备注"},
+    ("POST", "/api/v1/leads/<lead_id>/follow-ups"): {"channel": "phone", "note": "矩阵跟进"},
+    ("POST", "/api/v1/leads/<lead_id>/invalid"): {"reason": "矩阵无效"},
+    ("POST", "/api/v1/leads/<lead_id>/assign"): {"owner_id": "<record_owner_id>"},
+    ("POST", "/api/v1/leads/<lead_id>/offers"): {"partner_org_id": "<org_id>"},
+    ("POST", "/api/v1/assignment-rules"): {"name": "矩阵规则",
+                                           "reps": [{"user_id": "<record_owner_id>"}]},
+    ("PATCH", "/api/v1/assignment-rules/<rule_id>"): {"active": False},
+    ("POST", "/api/v1/lead-imports"): {
+        "file_name": "matrix.csv",
+        "content_base64": base64.b64encode("company\n矩阵导入公司\n".encode()).decode()},
+    ("POST", "/api/v1/deal-registrations"): {"company": "矩阵报备 <who>"},
+    ("POST", "/api/v1/deal-registrations/conflict-check"): {"company": "甲方报备"},
+    ("PATCH", "/api/v1/deal-registrations/<registration_id>"): {"notes": "矩阵备注"},
+    ("POST", "/api/v1/deal-registrations/<registration_id>/review"): {"decision": "approve"},
+    ("POST", "/api/v1/deal-registrations/<registration_id>/extend"): {"days": 10},
+    ("POST", "/api/v1/lead-offers/<offer_id>/decline"): {"reason": "矩阵不做"},
 }
 
 
@@ -184,11 +247,24 @@ def world(start_service, service_config):
     product = admin_created("/api/v1/products", {
         "sku": "SRV-1", "name": "Server", "list_price": {"amount": "9.90", "currency": "CNY"}})
     admin_created("/api/v1/commission/periods", {"key": "2026-11"})
+    offer = admin_created(f"/api/v1/leads/{lead['id']}/offers", {"partner_org_id": org_a["id"]})
+    rule = admin_created("/api/v1/assignment-rules", {
+        "name": "甲方规则", "reps": [{"user_id": record_owner["id"]}]})
+    job = gateway.call("POST", "/api/v1/lead-imports", gateway.admin_token,
+                       json=BODIES[("POST", "/api/v1/lead-imports")])
+    assert job.status_code == 202, job.get_json()
+    answer = gateway.call("POST", "/api/v1/deal-registrations", owner_token,
+                          json={"company": "甲方报备", "estimated_amount": CNY_100,
+                                "expected_close_date": "2026-12-31"})
+    assert answer.status_code == 201, answer.get_json()
+    registration = answer.get_json()
     unknown = "0123456789abcdef01234567"
     values = {"lead_id": lead["id"], "account_id": account["id"], "product_id": product["id"],
               "key": "2026-11", "user_id": owner["id"], "contact_id": contact["id"],
               "opportunity_id": opportunity["id"], "competitor_id": competitor["id"],
-              "quota_id": quota["id"]}
+              "quota_id": quota["id"], "offer_id": offer["id"], "rule_id": rule["id"],
+              "import_id": job.get_json()["id"], "registration_id": registration["id"],
+              "org_id": org_a["id"], "record_owner_id": record_owner["id"]}
     tokens = {"owner": owner_token, "colleague": colleague_token, "other_partner": other_token,
               "internal_outside": outside_token, "anonymous": None}
     return gateway, tokens, lambda name: values.get(name, unknown)

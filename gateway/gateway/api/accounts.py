@@ -12,6 +12,7 @@ from sfa_common.contracts.opportunities import (
 from ..scopes import owned_new_record, scope_for, with_owner_department
 from ..services import call
 from ..views import (
+    ApiAccountCreateSchema,
     PartnerAccountCreateSchema,
     PartnerAccountPageSchema,
     PartnerAccountQuerySchema,
@@ -36,7 +37,7 @@ def list_accounts(query):
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(AccountCreateSchema, partner_schema=PartnerAccountCreateSchema)
+@blp.arguments(ApiAccountCreateSchema, partner_schema=PartnerAccountCreateSchema)
 @blp.replies(201, AccountSchema, partner_view=PartnerAccountSchema)
 def create_account(account):
     """Create a customer (409 when its unified social credit code is already taken)"""

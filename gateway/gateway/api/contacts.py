@@ -27,10 +27,11 @@ class AccountContactQuerySchema(ContactQuerySchema):
 
 
 class AccountContactCreateSchema(ContactCreateSchema):
-    """The customer is the one in the path."""
+    """The customer is the one in the path; ``source_key`` is the services' own (see
+    ``gateway.views``)."""
 
     class Meta(ContactCreateSchema.Meta):
-        exclude = ("account_id",)
+        exclude = ("account_id", "source_key")
 
 
 @blp.route("/accounts/<account_id>/contacts", methods=["GET"])

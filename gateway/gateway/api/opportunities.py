@@ -21,6 +21,7 @@ from sfa_common.errors import Forbidden
 from ..scopes import owned_new_record, scope_for, with_owner_department
 from ..services import call
 from ..views import (
+    ApiOpportunityCreateSchema,
     PartnerOpportunityChangeSchema,
     PartnerOpportunityCreateSchema,
     PartnerOpportunityQuerySchema,
@@ -54,7 +55,7 @@ def list_opportunities(query):
 
 
 @blp.route("/opportunities", methods=["POST"])
-@blp.arguments(OpportunityCreateSchema, partner_schema=PartnerOpportunityCreateSchema)
+@blp.arguments(ApiOpportunityCreateSchema, partner_schema=PartnerOpportunityCreateSchema)
 @blp.replies(201, OpportunitySchema, partner_view=PartnerOpportunitySchema)
 def create_opportunity(opportunity):
     """Create an opportunity

@@ -108,6 +108,20 @@ GRANTS = (
     ("partner_admin", _P, _CHANNEL, "update", ("partner_org",)),
     ("partner_admin", _P, ("deal_registration",), "update", ("resellers",)),
     ("partner_admin", _P, ("identity",), ADMIN_ACTION, ("partner_org",)),
+    # Lead offers: the channel side (channel managers, sales ops, admins) offers leads
+    # to partners; an offer goes to the whole organisation, whose users (the admin
+    # through partner_rep) read it and accept or decline it.
+    ("channel_manager", INTERNAL, ("lead_offer",), "read", ("all",)),
+    ("channel_manager", INTERNAL, ("lead_offer",), "create", ("all",)),
+    ("channel_manager", INTERNAL, ("lead_offer",), "update", ("all",)),
+    ("sales_ops", INTERNAL, ("lead_offer",), "read", ("all",)),
+    ("sales_ops", INTERNAL, ("lead_offer",), "create", ("all",)),
+    ("sales_ops", INTERNAL, ("lead_offer",), "update", ("all",)),
+    ("admin", INTERNAL, ("lead_offer",), "read", ("all",)),
+    ("admin", INTERNAL, ("lead_offer",), "create", ("all",)),
+    ("admin", INTERNAL, ("lead_offer",), "update", ("all",)),
+    ("partner_rep", _P, ("lead_offer",), "read", ("partner_org",)),
+    ("partner_rep", _P, ("lead_offer",), "update", ("partner_org",)),
 )
 
 # (role, inherits, domain)

@@ -80,6 +80,9 @@ RECORD_FIELDS = {
     "quote": RecordFields(),
     "deal_registration": RecordFields(),
     "commission_statement": RecordFields(team=None),
+    # An offer of a lead goes to a partner organisation as a whole; who made it
+    # (offered_by) is internal and scopes nothing: internal users reach offers with `all`.
+    "lead_offer": RecordFields(owner=None, team=None, department=None, partner_user=None),
     # A quota belongs to one rep (owner_id) or one partner organisation.
     "quota": RecordFields(team=None, partner_user=None),
     # Identity administration: partner users carry their organisation; internal

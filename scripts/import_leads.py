@@ -1,0 +1,136 @@
+"""Import leads from a CSV or XLSX file through the gateway, with a progress bar.
+
+    python scripts/import_leads.py leads.xlsx --gateway http://127.0.0.1:8000
+
+Signs in with SFA_EMAIL / SFA_PASSWORD from the environment (or asks for them),
+uploads the file to POST /api/v1/lead-imports, follows the import job until it is
+done with a progress bar, then prints the per-row error report: the file's line
+number (the header is line 1), the field and the reason.
+
+Exit status: 0 when every row was imported (or skipped as already imported), 2 when
+the job finished but some rows were refused, 1 when the import could not run.
+"""
+import argparse
+import getpass
+import os
+import sys
+import time
+
+import requests
+from tqdm import tqdm
+
+DEFAULT_GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
+FINISHED = ("done", "failed")
+
+
+class ImportFailed(Exception):
+    """The gateway refused something; the message says what."""
+
+
+def problem_text(response):
+    """A problem+json answer as one line: its detail and the fields it names."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    detail = body.get("detail") or body.get("title") or f"HTTP {response.status_code}"
+    errors = body.get("errors") or {}
+    named = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    return f"{detail} ({named})" if named else detail
+
+
+def sign_in(session, gateway, email, password):
+    answer = session.post(f"{gateway}/api/v1/auth/sign-in",
+                          json={"email": email, "password": password})
+    if answer.status_code != 200:
+        raise ImportFailed(f"Sign-in failed: {problem_text(answer)}")
+    return answer.json()["access_token"]
+
+
+def upload(session, gateway, token, path):
+    with open(path, "rb") as handle:
+        answer = session.post(f"{gateway}/api/v1/lead-imports",
+                              headers={"Authorization": f"Bearer {token}"},
+                              files={"file": (os.path.basename(path), handle)})
+    if answer.status_code != 202:
+        raise ImportFailed(f"The upload was refused: {problem_text(answer)}")
+    return answer.json()
+
+
+def follow(session, gateway, token, job, *, interval, timeout, sleep, out):
+    """Poll the job until it is done or failed, moving a progress bar over its rows."""
+    deadline = time.monotonic() + timeout
+    url = f"{gateway}/api/v1/lead-imports/{job['id']}"
+    with tqdm(total=job.get("total") or None, unit="row", desc="Importing", file=out) as bar:
+        while True:
+            if job.get("total") and bar.total != job["total"]:
+                bar.total = job["total"]
+            bar.update(max(0, (job.get("processed") or 0) - bar.n))
+            bar.set_postfix(created=job.get("created", 0),
+                            skipped=job.get("skipped_duplicates", 0),
+                            errors=len(job.get("errors") or []))
+            if job.get("status") in FINISHED:
+                return job
+            if time.monotonic() > deadline:
+                raise ImportFailed(f"The import {job['id']} was still {job.get('status')} "
+                                   f"after {timeout:g} s; ask again later.")
+            sleep(interval)
+            answer = session.get(url, headers={"Authorization": f"Bearer {token}"})
+            if answer.status_code != 200:
+                raise ImportFailed(f"Could not read the import: {problem_text(answer)}")
+            job = answer.json()
+
+
+def report(job, out):
+    errors = job.get("errors") or []
+    print(f"Import {job['id']}: {job.get('status')}; {job.get('total', 0)} rows, "
+          f"{job.get('created', 0)} created, {job.get('skipped_duplicates', 0)} already "
+          f"imported, {len(errors)} refused.", file=out)
+    if errors:
+        print("line  field             reason", file=out)
+        for error in sorted(errors, key=lambda e: (e.get("line") or 0, e.get("field") or "")):
+            print(f"{error.get('line', ''):>4}  {error.get('field') or '':<16}  "
+                  f"{error.get('reason', '')}", file=out)
+    if job.get("status") == "failed" and job.get("failure"):
+        print(f"The import failed: {job['failure']}", file=out)
+
+
+def credentials(environ, ask_email, ask_password):
+    email = environ.get("SFA_EMAIL") or ask_email("Email: ")
+    password = environ.get("SFA_PASSWORD") or ask_password("Password: ")
+    return email, password
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file of leads")
+    parser.add_argument("--gateway", default=DEFAULT_GATEWAY,
+                        help=f"the gateway's base URL (default {DEFAULT_GATEWAY})")
+    parser.add_argument("--interval", type=float, default=0.5,
+                        help="seconds between progress checks (default 0.5)")
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="give up following the job after this many seconds")
+    return parser.parse_args(argv)
+
+
+def main(argv=None, *, session=None, environ=os.environ, sleep=time.sleep, out=sys.stderr,
+         ask_email=input, ask_password=getpass.getpass):
+    args = parse_args(argv)
+    gateway = args.gateway.rstrip("/")
+    session = session or requests.Session()
+    try:
+        token = sign_in(session, gateway, *credentials(environ, ask_email, ask_password))
+        job = upload(session, gateway, token, args.file)
+        job = follow(session, gateway, token, job, interval=args.interval,
+                     timeout=args.timeout, sleep=sleep, out=out)
+    except (ImportFailed, OSError, requests.RequestException) as error:
+        print(f"import_leads: {error}", file=out)
+        return 1
+    report(job, out)
+    if job.get("status") != "done":
+        return 1
+    return 2 if job.get("errors") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
