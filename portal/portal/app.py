@@ -12,7 +12,9 @@ from .gateway_client import GatewayClient
 from .i18n import select_locale, vary_on_language
 from .i18n.views import bp as language_bp
 from .i18n.views import language_switcher
+from .offers import bp as offers_bp
 from .opportunities import bp as opportunities_bp
+from .registrations import bp as registrations_bp
 from .settings import NAMES, PortalSettings
 from .team import bp as team_bp
 
@@ -59,6 +61,8 @@ def create_app(config=None):
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(opportunities_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(registrations_bp)
+    app.register_blueprint(offers_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(language_bp)

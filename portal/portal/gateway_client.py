@@ -1,7 +1,7 @@
 """A small client for the gateway's HTTP API: the catalogue, sign-in and the partner
-user's own identity, the partner admin's user list, and the partner's customers,
-opportunities and reports. Every call but sign-in and accepting an invitation carries
-the partner's bearer token.
+user's own identity, the partner admin's user list, the partner's customers,
+opportunities and reports, its deal registrations and the leads offered to it. Every
+call but sign-in and accepting an invitation carries the partner's bearer token.
 
 Every failure comes out typed, so views never look at status codes:
 ``GatewayUnavailable`` when the gateway cannot answer (no connection, time-out, 5xx,
@@ -23,6 +23,8 @@ TEAM_PAGE_SIZE = 50
 OPPORTUNITIES_PAGE_SIZE = 25
 CUSTOMERS_PAGE_SIZE = 50
 CONTACTS_PAGE_SIZE = 50
+REGISTRATIONS_PAGE_SIZE = 25
+OFFERS_PAGE_SIZE = 50
 PORTAL_AUDIENCE = "portal"  # the audience the gateway issues portal tokens for
 
 
@@ -262,6 +264,70 @@ class GatewayClient:
         answer = self.get("/api/v1/reports/win-rate", token=token)
         if not isinstance(answer, dict) or "percent" not in answer:
             raise GatewayUnavailable("the gateway's win rate report has no percent")
+        return answer
+
+    # Deal registrations (报备) and lead offers, as the gateway's partner views show
+    # them: a partner's own (rep) or its organisation's (admin); conflicts without
+    # other partners' identities.
+
+    def list_registrations(self, token, cursor=None, limit=REGISTRATIONS_PAGE_SIZE,
+                           **filters):
+        """One page of the partner's registrations (filters: status, q)."""
+        return self.page("/api/v1/deal-registrations", "registration list", token, cursor,
+                         limit, **filters)
+
+    def get_registration(self, token, registration_id):
+        return self.record(f"/api/v1/deal-registrations/{segment(registration_id)}",
+                           "registration", token)
+
+    def create_registration(self, token, registration):
+        """POST a new registration (a draft); the registration."""
+        return self._written(self.request("POST", "/api/v1/deal-registrations", token=token,
+                                          body=registration), "new registration")
+
+    def update_registration(self, token, registration_id, changes):
+        """PATCH a draft or returned registration; the registration."""
+        return self._written(self.request(
+            "PATCH", f"/api/v1/deal-registrations/{segment(registration_id)}", token=token,
+            body=changes), "changed registration")
+
+    def submit_registration(self, token, registration_id):
+        """POST .../submit: the gateway runs the conflict check; the registration, its
+        conflicts (as a partner may see them) included."""
+        return self._written(self.request(
+            "POST", f"/api/v1/deal-registrations/{segment(registration_id)}/submit",
+            token=token, body={}), "submitted registration")
+
+    def check_registration_conflicts(self, token, draft):
+        """The live conflict preview for ``draft`` (company, unified_social_credit_code):
+        {"conflicts": [{kind, score, reasons}]}."""
+        answer = self.request("POST", "/api/v1/deal-registrations/conflict-check",
+                              token=token, body=draft)
+        if not isinstance(answer, dict) or not isinstance(answer.get("conflicts"), list):
+            raise GatewayUnavailable("the gateway's conflict check has no conflicts list")
+        return answer
+
+    def list_offers(self, token, cursor=None, limit=OFFERS_PAGE_SIZE, **filters):
+        """One page of the leads offered to the partner's organisation (filter: status)."""
+        return self.page("/api/v1/lead-offers", "lead offer list", token, cursor, limit,
+                         **filters)
+
+    def accept_offer(self, token, offer_id):
+        """Accept a lead offered to the organisation; the offer."""
+        return self._written(self.request(
+            "POST", f"/api/v1/lead-offers/{segment(offer_id)}/accept", token=token, body={}),
+            "accepted offer")
+
+    def decline_offer(self, token, offer_id, reason):
+        """Decline an offer, saying why; the offer."""
+        return self._written(self.request(
+            "POST", f"/api/v1/lead-offers/{segment(offer_id)}/decline", token=token,
+            body={"reason": reason}), "declined offer")
+
+    @staticmethod
+    def _written(answer, what):
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise GatewayUnavailable(f"the gateway's {what} is not a record")
         return answer
 
 

@@ -31,6 +31,32 @@ SEGMENT_LABELS = {
     "public_sector": _("Public sector"),
 }
 
+REGISTRATION_STATUS_LABELS = {
+    "draft": _("Draft"),
+    "submitted": _("Submitted, awaiting review"),
+    "approved": _("Approved, protected"),
+    "rejected": _("Rejected"),
+    "returned": _("Returned for more information"),
+    "converted": _("Won"),
+    "expired": _("Protection ended"),
+}
+CONFLICT_KIND_LABELS = {
+    "customer": _("An existing customer"),
+    "opportunity": _("An open opportunity"),
+    "registration": _("Another partner's registration"),
+}
+CONFLICT_REASON_LABELS = {
+    "credit_code": _("same unified social credit code"),
+    "same_name": _("same company name"),
+    "similar_name": _("similar company name"),
+}
+OFFER_STATUS_LABELS = {
+    "offered": _("Awaiting your answer"),
+    "accepted": _("Accepted"),
+    "declined": _("Declined"),
+    "expired": _("Expired"),
+}
+
 
 def labelled(labels):
     """A template filter: the label of a key, or the key itself."""
@@ -47,6 +73,10 @@ FILTERS = {
     "lost_reason_label": labelled(LOST_REASON_LABELS),
     "competitor_status_label": labelled(COMPETITOR_STATUS_LABELS),
     "segment_label": labelled(SEGMENT_LABELS),
+    "registration_status_label": labelled(REGISTRATION_STATUS_LABELS),
+    "conflict_kind_label": labelled(CONFLICT_KIND_LABELS),
+    "conflict_reason_label": labelled(CONFLICT_REASON_LABELS),
+    "offer_status_label": labelled(OFFER_STATUS_LABELS),
 }
 
 

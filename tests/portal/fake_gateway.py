@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from fake_channel import ChannelRecords
 from fake_http import PROBLEM_JSON, answer, problem
 from fake_sales import SalesRecords
 from flask import Flask, Response, request
@@ -98,7 +99,8 @@ class FakeGateway:
     until ``overrides`` is cleared. Every request lands in ``calls``.
 
     Customers, contacts, opportunities, the pipeline and the reports: ``sales`` (see
-    fake_sales.py), scoped to the signed-in partner as the gateway scopes them."""
+    fake_sales.py), scoped to the signed-in partner as the gateway scopes them. Deal
+    registrations and lead offers: ``channel`` (see fake_channel.py), likewise."""
 
     def __init__(self):
         self.pages = {None: json.dumps({"items": [], "next_cursor": None})}
@@ -128,6 +130,8 @@ class FakeGateway:
                          methods=["PATCH"])
         self.sales = SalesRecords(self.users)
         self.sales.register(app, self._bearer_user)
+        self.channel = ChannelRecords(self.users, self.sales)
+        self.channel.register(app, self.sales._answering)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,

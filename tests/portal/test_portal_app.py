@@ -74,9 +74,10 @@ def test_pages_load_nothing_from_another_host(client, auth, world, path, signed_
 
 
 @pytest.mark.parametrize(("email", "links"), [
-    (REP_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-products"]),
-    (ADMIN_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-products",
-                   "nav-team"]),
+    (REP_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-registrations",
+                 "nav-offers", "nav-products"]),
+    (ADMIN_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-registrations",
+                   "nav-offers", "nav-products", "nav-team"]),
 ])
 def test_the_navigation_offers_the_partners_pages(client, auth, email, links):
     auth.sign_in(email=email)
