@@ -107,6 +107,11 @@ class Browser:
         return Element(self, self._session("POST", "/element",
                                            {"using": "css selector", "value": css})[ELEMENT])
 
+    def run(self, script, *args):
+        """Run JavaScript in the page (for what typing cannot do, like a date input's
+        value, whose typed form depends on the browser's locale)."""
+        return self._session("POST", "/execute/sync", {"script": script, "args": list(args)})
+
     def find_all(self, css):
         found = self._session("POST", "/elements", {"using": "css selector", "value": css})
         return [Element(self, item[ELEMENT]) for item in found]
@@ -131,6 +136,9 @@ class Element:
 
     def type(self, text):
         self.browser._session("POST", f"{self.path}/value", {"text": text})
+
+    def clear(self):
+        self.browser._session("POST", f"{self.path}/clear", {})
 
     def click(self):
         self.browser._session("POST", f"{self.path}/click", {})
