@@ -103,3 +103,14 @@ def test_accepting_converts_the_lead_into_the_partners_opportunity(people, pool_
                                json={"reason": "晚了"}), 409)
     assert_problem(people.call("ops", "POST", f"/api/v1/leads/{pool_lead['id']}/offers",
                                json={"partner_org_id": people.orgs["b"]}), 409)
+
+
+def test_the_rule_offers_to_a_partner_of_the_leads_region(people, pool_lead, gw):
+    regional = gw.org("华东渠道有限公司", tier="silver", region="华东")
+    assert regional["region"] == "华东"
+    gw.org("华南渠道有限公司", tier="platinum", region="华南")
+    offer = answer(people, "ops", "POST", f"/api/v1/leads/{pool_lead['id']}/offers", 201,
+                   json={"by_rule": True})
+    # The only organisation of the lead's region, though a platinum one elsewhere
+    # weighs more.
+    assert offer["partner_org_id"] == regional["id"]

@@ -209,6 +209,10 @@ GroupPageSchema = page_schema(GroupSchema, "GroupPageSchema")
 class PartnerOrgCreateSchema(BaseSchema):
     name = Name(required=True)
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
+    region = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=100), metadata={
+                               "description": "where it sells: lead offers by rule prefer "
+                                              "partners of the lead's region"})
     channel_manager_id = Reference(load_default=None)
     parent_distributor_id = Reference(load_default=None, metadata={
         "description": "two-tier distribution: the distributor this reseller sells under"})
@@ -218,6 +222,7 @@ class PartnerOrgCreateSchema(BaseSchema):
 class PartnerOrgUpdateSchema(BaseSchema):
     name = Name()
     tier = fields.String(validate=validate.OneOf(TIERS))
+    region = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     channel_manager_id = Reference()
     parent_distributor_id = Reference()
     status = fields.String(validate=validate.OneOf(ORG_STATUSES), metadata={
@@ -227,6 +232,7 @@ class PartnerOrgUpdateSchema(BaseSchema):
 class PartnerOrgSchema(RecordSchema):
     name = fields.String()
     tier = fields.String()
+    region = fields.String(allow_none=True)
     channel_manager_id = ObjectIdField(allow_none=True)
     parent_distributor_id = ObjectIdField(allow_none=True)
     status = fields.String()

@@ -287,7 +287,7 @@ class IdentityStore(Repository):
 
     def create_org(self, org):
         self._check_org_references(org)
-        doc = {"name": org["name"], "tier": org["tier"],
+        doc = {"name": org["name"], "tier": org["tier"], "region": org.get("region"),
                "channel_manager_id": org.get("channel_manager_id"),
                "parent_distributor_id": org.get("parent_distributor_id"),
                "status": org.get("status", "active")}
