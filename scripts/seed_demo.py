@@ -56,6 +56,15 @@ PARTNER_ACCOUNTS = [
      [{"name": "周工", "title": "设备部经理", "phone": "+86 512 6600 7788"},
       {"name": "吴总", "title": "副总经理", "email": "wu@sz-precision.example"}]),
 ]
+# Leads in the pool; the first is offered to the demo partner.
+LEADS = [
+    {"company": "宁波港口物流有限公司", "contact_name": "孙主任", "phone": "+86 574 2766 0000",
+     "source": "event", "region": "华东", "industry": "物流",
+     "products_of_interest": ["服务器", "网络设备"]},
+    {"company": "合肥新能源电池有限公司", "contact_name": "钱经理",
+     "email": "qian@hf-battery.example", "source": "web", "region": "华东",
+     "industry": "制造业"},
+]
 COMPETITORS = [{"name": "新华三"}, {"name": "浪潮信息"}, {"name": "联想企业科技"}]
 # (account index, name, amount, close date, stages to move through, lost reason)
 PARTNER_OPPORTUNITIES = [
@@ -189,9 +198,28 @@ def seed_pipeline(session, org, partner_users):
         created += 1
     print(f"  opportunities: {created} created, "
           f"{len(PARTNER_OPPORTUNITIES) - created} already there")
+    seed_leads(session, org)
     quota = {"period": "2026-11", "partner_org_id": org["id"],
              "target": {"amount": "500000.00", "currency": "CNY"}}
     seed(session, "/api/v1/quotas", [quota])
+
+
+def seed_leads(session, org):
+    """Pool leads, looked up by company first; the first one offered to the partner."""
+    base = session.base
+    created = 0
+    for index, lead in enumerate(LEADS):
+        page = checked(session.get(f"{base}/api/v1/leads", params={"q": lead["company"]},
+                                   timeout=10), "searching leads")
+        if any(item["company"] == lead["company"] for item in page["items"]):
+            continue
+        record = checked(session.post(f"{base}/api/v1/leads", json=lead, timeout=10),
+                         f"creating the lead {lead['company']}")
+        if index == 0:
+            checked(session.post(f"{base}/api/v1/leads/{record['id']}/offers", timeout=10,
+                                 json={"partner_org_id": org["id"]}), "offering a lead")
+        created += 1
+    print(f"  leads: {created} created, {len(LEADS) - created} already there")
 
 
 def main(argv=None):
