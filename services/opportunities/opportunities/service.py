@@ -48,6 +48,7 @@ from sfa_common.contracts.opportunities import (
     ReopenSchema,
     ReportQuerySchema,
     StageMoveSchema,
+    WinFromQuoteSchema,
     WinRateReportSchema,
 )
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
@@ -304,6 +305,28 @@ class OpportunitiesService(common.HealthMixin):
         now = utcnow()
         return self._transit(opportunity, scope, now, stages.reopen(
             self.settings.pipeline, opportunity, wanted, actor_id, now))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def win_from_quote(self, opportunity_id, quote_id, amount, products, actor_id):
+        """Win the deal with an accepted quote: amount = the quote's total, products =
+        its lines, then the usual won event. Service to service (the quotes service,
+        after its own scope check), so no scope. Idempotent: a deal already won by this
+        quote answers unchanged; won by something else or lost is a Conflict."""
+        wanted = load(WinFromQuoteSchema(), {"quote_id": quote_id, "amount": amount,
+                                             "products": products, "actor_id": actor_id})
+        opportunity = self._opportunity(opportunity_id, {})
+        if stages.won_by_quote(opportunity, wanted["quote_id"]):
+            return OpportunitySchema().dump(opportunity)
+        now = utcnow()
+        transition = stages.win_from_quote(self.settings.pipeline, opportunity, wanted,
+                                           wanted["actor_id"], now)
+        try:
+            return self._transit(opportunity, {}, now, transition)
+        except Conflict:
+            current = self._opportunity(opportunity_id, {})
+            if stages.won_by_quote(current, wanted["quote_id"]):   # a concurrent retry won
+                return OpportunitySchema().dump(current)
+            raise
 
     @rpc(expected_exceptions=EXPECTED)
     def link_competitor(self, opportunity_id, competitor_id, link, scope, actor_id):

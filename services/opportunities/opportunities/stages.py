@@ -124,6 +124,36 @@ def move(pipeline, opportunity, wanted, actor_id, now):
                                              wanted["note"]), event_type)
 
 
+def win_from_quote(pipeline, opportunity, wanted, actor_id, now):
+    """Win an open opportunity with an accepted quote (``wanted``: a loaded
+    ``WinFromQuoteSchema``): its amount becomes the quote's total and its products the
+    quote's lines. The caller answers a deal already won by this quote unchanged."""
+    if opportunity["status"] != OPEN:
+        message = (f"The opportunity is {opportunity['stage']}; an accepted quote wins only "
+                   f"an open one (reopen it first).")
+        raise Conflict(message, {"stage": [message]})
+    if wanted["amount"].currency != opportunity["amount"].currency:
+        message = f"The opportunity is in {opportunity['amount'].currency}."
+        raise ValidationFailed("The quote is in another currency.", {"amount": [message]})
+    won = pipeline.stage(WON)
+    changes = {"stage": won.key, "status": won.kind, "probability": won.probability,
+               "amount": wanted["amount"], "products": wanted["products"],
+               "won_by_quote": {"quote_id": wanted["quote_id"], "won_at": now},
+               "closed_at": now, "won_at": now,
+               "cycle_seconds": int((now - opportunity["created_at"]).total_seconds())}
+    return Transition(changes, history_entry(won.key, won.probability, actor_id, now,
+                                             f"quote {wanted['quote_id']} accepted"),
+                      "opportunity_won")
+
+
+def won_by_quote(opportunity, quote_id):
+    """Won now, and by this quote: the win the quote made is the current one (a deal
+    reopened and won again by hand was not)."""
+    mark = opportunity.get("won_by_quote") or {}
+    return (opportunity["status"] == WON and mark.get("quote_id") == quote_id
+            and mark.get("won_at") == opportunity.get("won_at"))
+
+
 def _loss_problems(opportunity, target, wanted):
     """Field errors about why the deal was lost: required for lost, refused otherwise."""
     if target.kind != LOST:

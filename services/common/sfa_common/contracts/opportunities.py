@@ -341,6 +341,23 @@ class ReopenSchema(BaseSchema):
     note = _text(1000)
 
 
+class WinFromQuoteSchema(BaseSchema):
+    """``win_from_quote``: the accepted quote's total and products (the quotes service
+    sends them; not an HTTP input)."""
+    quote_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    amount = PriceField(required=True)
+    products = fields.List(fields.Nested(DealProductSchema), load_default=list)
+    actor_id = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _amount_in_minor_units(self, win, **kwargs):
+        amount = win.get("amount")
+        if amount is not None and amount.rounded().amount != amount.amount:
+            raise ValidationError(
+                f"At most {amount.minor_digits} decimal places in {amount.currency}.",
+                field_name="amount")
+
+
 class StageEntrySchema(BaseSchema):
     stage = fields.String()
     probability = fields.Integer()
