@@ -1,52 +1,65 @@
-"""The quotes nameko service: thin entrypoints over the repository and the rules.
+"""The quotes nameko service: the catalogue, price lists and pricing
+(``catalogue_entrypoints.py``) and quotes (``quote_entrypoints.py``), composed here
+with the dependencies they share.
 
-Products are the public catalogue every rep and partner quotes from, not records
-anyone owns, so reading them takes no data scope.
+Products and price lists are the public catalogue every rep and partner quotes from,
+not records anyone owns, so reading them takes no data scope (the gateway guards who
+may change them). Every call about quotes takes the data scope the gateway compiled;
+a quote outside it answers NotFound exactly like a missing one.
 """
-from nameko.rpc import rpc
+import logging
+
+from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy
 
 from sfa_common import service as common
-from sfa_common.contracts.quotes import (
-    ProductCreateSchema,
-    ProductPageSchema,
-    ProductQuerySchema,
-    ProductSchema,
-    encode_cursor,
-)
-from sfa_common.errors import EXPECTED, NotFound
+from sfa_common.clock import utcnow
+from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
-from sfa_common.service import load, record_id
 
-from .dependencies import ProductRepository
+from . import catalogue_entrypoints, quote_entrypoints
+from .dependencies import QuotesRepository, Settings, expiry_timer, relay_timer
+
+log = logging.getLogger(__name__)
 
 
-# common.HealthMixin, not an imported HealthMixin: `nameko run quotes.service` tries to
-# run every top-level class with an entrypoint, and the mixin's `health` is one.
-class QuotesService(common.HealthMixin):
+# Mixins through their modules (common.HealthMixin, quote_entrypoints.QuoteEntrypoints):
+# `nameko run quotes.service` tries to run every top-level class with an entrypoint, and
+# each mixin has some.
+class QuotesService(common.HealthMixin, catalogue_entrypoints.CatalogueEntrypoints,
+                    quote_entrypoints.QuoteEntrypoints):
     name = "quotes"
 
-    store = Mongo(ProductRepository)
+    store = Mongo(QuotesRepository)
+    settings = Settings()
+    opportunities = RpcProxy("opportunities")
+    dispatch = EventDispatcher()
 
-    @rpc(expected_exceptions=EXPECTED)
-    def create_product(self, payload):
-        product = load(ProductCreateSchema(), payload)
-        return ProductSchema().dump(self.store.add_product(product))
+    def _publish(self, collection, record_id, event):
+        """Dispatch an event a write queued, then take it off the record's outbox. The
+        write has happened, so a failed dispatch does not fail the call: the event stays
+        queued and the relay sends it."""
+        try:
+            self.dispatch(event["event_type"], event["payload"])
+        except Exception:
+            log.warning("event %s (%s) left in the outbox for the relay", event["event_id"],
+                        event["event_type"], exc_info=True)
+            return
+        self.store.clear_event(collection, record_id, event["event_id"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_product(self, product_id):
-        """One catalogue product (public: no scope)."""
-        product = self.store.find_product(record_id(product_id, "product"))
-        if product is None:
-            raise NotFound(f"No product {product_id!r}.")
-        return ProductSchema().dump(product)
+    @relay_timer
+    def relay_outbox(self):
+        """Send again every event queued longer than the relay interval (its write's own
+        dispatch failed or never ran); ids unchanged, so listeners deduplicate."""
+        sent = 0
+        cutoff = overdue_cutoff(utcnow(), self.settings.relay_seconds)
+        for collection, record_id, event in self.store.overdue_events(cutoff):
+            self.dispatch(event["event_type"], event["payload"])
+            self.store.clear_event(collection, record_id, event["event_id"])
+            sent += 1
+        return sent
 
-    @rpc(expected_exceptions=EXPECTED)
-    def list_products(self, query=None):
-        """A page of the catalogue in SKU order (public: no scope). ``next_cursor`` is
-        None on the last page; pass it back as ``cursor`` for the next one."""
-        wanted = load(ProductQuerySchema(), {} if query is None else query)
-        items, more = self.store.list_products(
-            active=wanted["active"], category=wanted["category"],
-            after_sku=wanted["cursor"], limit=wanted["limit"])
-        next_cursor = encode_cursor(items[-1]["sku"]) if more else None
-        return ProductPageSchema().dump({"items": items, "next_cursor": next_cursor})
+    @expiry_timer
+    def expire_quotes(self):
+        """Sent quotes past their last valid day become expired."""
+        return self._expire_lapsed()
