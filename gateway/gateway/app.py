@@ -25,8 +25,11 @@ from .api import (
     opportunities,
     partner_users,
     policies,
+    price_lists,
+    pricing,
     products,
     quotas,
+    quotes,
     registrations,
     reports,
 )
@@ -94,7 +97,8 @@ def create_app(config=None):
     app.extensions["enforcer"] = create_enforcer(identity)
     for module in (health, auth, admin, policies, partner_users, leads, lead_imports,
                    assignment_rules, registrations, offers, accounts, contacts,
-                   opportunities, competitors, quotas, reports, products, commission):
+                   opportunities, competitors, quotas, reports, products, price_lists, pricing,
+                   quotes, commission):
         api.register_blueprint(module.blp)
     problems.register(app)
     return app

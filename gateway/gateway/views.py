@@ -1,5 +1,5 @@
 """Partner field views: what a partner user sends and sees of customers, opportunities,
-leads, deal registrations and lead offers.
+leads, deal registrations, lead offers, products, prices and quotes.
 
 A partner sees the fields its channel needs, not the internal ones (owner, team,
 department, splits, the other partners serving a customer). Replies are cut down
@@ -28,6 +28,21 @@ from sfa_common.contracts.opportunities import (
     PartnerOpportunityUpdateSchema,
     QuotaQuerySchema,
     ReportQuerySchema,
+)
+from sfa_common.contracts.pricing import (
+    BasketSchema,
+    PricedBasketSchema,
+    PricedLineSchema,
+)
+from sfa_common.contracts.quotes import (
+    ApprovalSchema,
+    ProductSchema,
+    QuoteCreateSchema,
+    QuoteHistorySchema,
+    QuoteLineSchema,
+    QuoteQuerySchema,
+    QuoteSchema,
+    QuoteUpdateSchema,
 )
 from sfa_common.contracts.registrations import (
     ConflictCheckSchema,
@@ -89,6 +104,8 @@ def shown_fields(view):
 
 
 def _projected(field, value):
+    if isinstance(field, PartnerTrace):
+        return field.partner_view(value)
     if isinstance(field, fields.List) and isinstance(value, list):
         return [_projected(field.inner, item) for item in value]
     if isinstance(field, fields.Nested) and isinstance(value, dict):
@@ -188,3 +205,128 @@ class PartnerConflictCheckSchema(PartnerInput, ConflictCheckSchema):
 
     class Meta(ConflictCheckSchema.Meta):
         exclude = ("partner_org_id",)
+
+
+# -- products, prices and quotes as a partner sees them ---------------------------------
+# Partners never see a product's cost, a margin, the rules' internals or any other
+# list than their tier's. A price's trace is cut down by ``partner_trace``.
+
+class PartnerProductSchema(ProductSchema):
+    class Meta(ProductSchema.Meta):
+        exclude = ("cost",)
+
+
+PartnerProductPageSchema = page_schema(PartnerProductSchema)
+
+# The steps' own parameters a partner may see; a margin clamp (which would give the
+# cost away) shows as an unexplained "adjustment", and only where it changed the price.
+_STEP_PARAMETERS = {"discount": ("percent",), "surcharge": ("amount",), "rounding": ("to",),
+                    "minor_unit": ("digits",)}
+
+
+def partner_trace(trace):
+    """A price's trace (``quotes.pricing``) as a partner sees it: its price list's name,
+    the rule's kind, the base and the steps from it. Nothing of costs or margins, of
+    other lists (the list it is based on gives a "base_price", unnamed and without
+    its trace), of rule ids, dates or deal registrations. A price built on the
+    product's cost (directly or down the based-on chain) shows only that the company
+    set it ("net_price"), without its steps: they would give the cost away."""
+    if not isinstance(trace, dict):
+        return None
+    price_list, rule = trace.get("price_list"), trace.get("rule")
+    seen = {"price_list": {"name": price_list.get("name")} if price_list else None,
+            "rule": {"kind": rule.get("kind")} if rule else None,
+            "counted_quantity": trace.get("counted_quantity"),
+            "unit_price": trace.get("unit_price"), "currency": trace.get("currency")}
+    base = trace.get("base") or {}
+    if _from_cost(trace):
+        return {**seen, "base": {"source": "net_price"}, "steps": []}
+    source = "base_price" if base.get("source") == "price_list" else base.get("source")
+    return {**seen, "base": {"source": source, "amount": base.get("amount")},
+            "steps": [step for step in map(_partner_step, trace.get("steps") or []) if step]}
+
+
+def _from_cost(trace):
+    base = (trace or {}).get("base") or {}
+    if base.get("source") == "price_list":
+        return _from_cost(base.get("trace"))
+    return base.get("source") not in ("list_price", "fixed_price")
+
+
+def _partner_step(step):
+    amounts = {"before": step.get("before"), "after": step.get("after")}
+    kind = step.get("step")
+    if kind in _STEP_PARAMETERS:
+        return {"step": kind, **{name: step.get(name) for name in _STEP_PARAMETERS[kind]},
+                **amounts}
+    if amounts["before"] == amounts["after"]:
+        return None
+    return {"step": "adjustment", **amounts}
+
+
+class PartnerTrace(fields.Raw):
+    """A trace in a partner view: ``project`` hands it to ``partner_trace``."""
+
+    def partner_view(self, value):
+        return partner_trace(value)
+
+
+class PartnerPricedLineSchema(PricedLineSchema):
+    # The priced product never carries its cost (PricedProductSchema); the trace might.
+    trace = PartnerTrace()
+
+
+class PartnerPricedBasketSchema(PricedBasketSchema):
+    lines = fields.List(fields.Nested(PartnerPricedLineSchema))
+
+
+class PartnerBasketSchema(PartnerInput, BasketSchema):
+    """A partner prices under its organisation's tier (stamped by the gateway)."""
+
+    class Meta(BasketSchema.Meta):
+        exclude = ("price_list_id", "partner_tier")
+
+
+class PartnerQuoteLineSchema(QuoteLineSchema):
+    trace = PartnerTrace(allow_none=True)
+
+
+class PartnerQuoteSchema(QuoteSchema):
+    """A quote on the partner's deal: no internal people (owner, team, department, who
+    decided an approval or moved it on, the author's roles), no list id, no trace
+    internals."""
+
+    lines = fields.List(fields.Nested(PartnerQuoteLineSchema))
+    approval = fields.Nested(ApprovalSchema(exclude=("decided_by",)), allow_none=True)
+    history = fields.List(fields.Nested(QuoteHistorySchema(exclude=("actor_id",))))
+
+    class Meta(QuoteSchema.Meta):
+        exclude = ("owner_id", "department_id", "team_member_ids", "author", "price_list_id",
+                   "source_key")
+
+
+PartnerQuotePageSchema = page_schema(PartnerQuoteSchema)
+
+
+class ApiQuoteCreateSchema(QuoteCreateSchema):
+    """``source_key`` comes from the ``Idempotency-Key`` header, never the body."""
+
+    class Meta(QuoteCreateSchema.Meta):
+        exclude = ("source_key",)
+
+
+class PartnerQuoteCreateSchema(PartnerInput, QuoteCreateSchema):
+    """A partner's quote request: its lines are priced under its tier's list."""
+
+    class Meta(QuoteCreateSchema.Meta):
+        exclude = ("source_key", "price_list_id")
+
+
+class PartnerQuoteUpdateSchema(PartnerInput, QuoteUpdateSchema):
+    class Meta(QuoteUpdateSchema.Meta):
+        exclude = ("price_list_id",)
+
+
+class PartnerQuoteQuerySchema(PartnerInput, QuoteQuerySchema):
+    class Meta(QuoteQuerySchema.Meta):
+        exclude = ("owner_id",)

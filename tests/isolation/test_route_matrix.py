@@ -32,6 +32,9 @@ NOBODY_HERE = dict.fromkeys(WHO[:-1], 404) | {"anonymous": 401}
 # cannot change the record does not find it.
 INTERNAL_STEP = dict(owner=403, colleague=403, other_partner=403, internal_outside=404,
                      anonymous=401)
+# Price lists are the company's: every internal user reads them, partners never do.
+PRICE_LIST_READERS = dict(owner=403, colleague=403, other_partner=403, internal_outside=200,
+                          anonymous=401)
 REPORTS = ("pipeline", "forecast", "win-rate", "cycle-time", "competitors", "partners",
            "customer-tiers")
 
@@ -127,6 +130,28 @@ MATRIX = {
     ("GET", "/api/v1/products"): EVERY_SIGNED_IN,
     ("GET", "/api/v1/products/<product_id>"): EVERY_SIGNED_IN,
     ("POST", "/api/v1/products"): NOBODY_BUT_ADMINS,
+    ("PATCH", "/api/v1/products/<product_id>"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/price-lists"): PRICE_LIST_READERS,
+    ("POST", "/api/v1/price-lists"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/price-lists/<price_list_id>"): PRICE_LIST_READERS,
+    ("PATCH", "/api/v1/price-lists/<price_list_id>"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/price-lists/<price_list_id>/rules"): NOBODY_BUT_ADMINS,
+    ("DELETE", "/api/v1/price-lists/<price_list_id>/rules/<price_rule_id>"): NOBODY_BUT_ADMINS,
+    # Everyone prices a basket; a partner under its own organisation's tier.
+    ("POST", "/api/v1/pricing/basket"): EVERY_SIGNED_IN,
+    # Quotes: a partner requests one on its own deal (the others do not see that deal:
+    # 400 naming it), changes and submits its draft, reads it and its PDF; approving
+    # and the customer's steps are the company's. The owner's submit approves the
+    # draft at once (no discount), and no step after it changes it.
+    ("GET", "/api/v1/quotes"): EVERY_SIGNED_IN,
+    ("POST", "/api/v1/quotes"): dict(owner=201, colleague=400, other_partner=400,
+                                     internal_outside=400, anonymous=401),
+    ("GET", "/api/v1/quotes/<quote_id>"): ONLY_THE_OWNER,
+    ("PATCH", "/api/v1/quotes/<quote_id>"): ONLY_THE_OWNER,
+    ("POST", "/api/v1/quotes/<quote_id>/submit"): ONLY_THE_OWNER,
+    **{("POST", f"/api/v1/quotes/<quote_id>/{step}"): INTERNAL_STEP
+       for step in ("approve", "reject", "send", "accept", "decline", "revise")},
+    ("GET", "/api/v1/quotes/<quote_id>/pdf"): ONLY_THE_OWNER,
     ("POST", "/api/v1/commission/periods"): NOBODY_BUT_ADMINS,
     ("GET", "/api/v1/commission/periods/<key>"): NOBODY_BUT_ADMINS,
     # Deal registrations: partners register deals (a rep reads only its own); channel
@@ -172,6 +197,17 @@ BODIES = {
     ("PATCH", "/api/v1/quotas/<quota_id>"): {"target": CNY_100},
     ("POST", "/api/v1/products"): {"sku": "MATRIX-1", "name": "x",
                                    "list_price": {"amount": "1.00", "currency": "CNY"}},
+    ("PATCH", "/api/v1/products/<product_id>"): {"name": "矩阵产品"},
+    ("POST", "/api/v1/price-lists"): {"name": "矩阵价格表", "currency": "CNY"},
+    ("PATCH", "/api/v1/price-lists/<price_list_id>"): {"description": "矩阵"},
+    ("POST", "/api/v1/price-lists/<price_list_id>/rules"): {
+        "applies_to": {"kind": "all"}, "kind": "percent_discount", "percent": "5"},
+    ("POST", "/api/v1/pricing/basket"): {
+        "lines": [{"product_id": "<product_id>", "quantity": "2"}], "currency": "CNY"},
+    ("POST", "/api/v1/quotes"): {"opportunity_id": "<opportunity_id>",
+                                 "lines": [{"product_id": "<product_id>", "quantity": "1"}]},
+    ("PATCH", "/api/v1/quotes/<quote_id>"): {"notes": "矩阵备注"},
+    ("POST", "/api/v1/quotes/<quote_id>/reject"): {"reason": "矩阵退回"},
     ("POST", "/api/v1/commission/periods"): {"key": "2027-01"},
     ("PATCH", "/api/v1/partner/users/<user_id>"): {"role": "partner_admin"},
     ("PATCH", "/api/v1/leads/<lead_id>"): {"notes": "矩阵备注"},
@@ -199,6 +235,8 @@ def filled(template, value, who):
     and ``<who>`` by who is asking."""
     if isinstance(template, dict):
         return {key: filled(item, value, who) for key, item in template.items()}
+    if isinstance(template, list):
+        return [filled(item, value, who) for item in template]
     if isinstance(template, str):
         return re.sub(r"<(\w+)>", lambda m: who if m[1] == "who" else value(m[1]), template)
     return template
@@ -247,6 +285,13 @@ def world(start_service, service_config):
     product = admin_created("/api/v1/products", {
         "sku": "SRV-1", "name": "Server", "list_price": {"amount": "9.90", "currency": "CNY"}})
     admin_created("/api/v1/commission/periods", {"key": "2026-11"})
+    price_list = admin_created("/api/v1/price-lists", {"name": "金牌价", "currency": "CNY",
+                                                        "partner_tiers": ["gold"]})
+    price_list = admin_created(f"/api/v1/price-lists/{price_list['id']}/rules", {
+        "applies_to": {"kind": "all"}, "kind": "percent_discount", "percent": "10"})
+    quote = admin_created("/api/v1/quotes", {
+        "opportunity_id": opportunity["id"],
+        "lines": [{"product_id": product["id"], "quantity": "3"}]})
     offer = admin_created(f"/api/v1/leads/{lead['id']}/offers", {"partner_org_id": org_a["id"]})
     rule = admin_created("/api/v1/assignment-rules", {
         "name": "甲方规则", "reps": [{"user_id": record_owner["id"]}]})
@@ -264,7 +309,9 @@ def world(start_service, service_config):
               "opportunity_id": opportunity["id"], "competitor_id": competitor["id"],
               "quota_id": quota["id"], "offer_id": offer["id"], "rule_id": rule["id"],
               "import_id": job.get_json()["id"], "registration_id": registration["id"],
-              "org_id": org_a["id"], "record_owner_id": record_owner["id"]}
+              "org_id": org_a["id"], "record_owner_id": record_owner["id"],
+              "price_list_id": price_list["id"], "price_rule_id": price_list["rules"][0]["id"],
+              "quote_id": quote["id"]}
     tokens = {"owner": owner_token, "colleague": colleague_token, "other_partner": other_token,
               "internal_outside": outside_token, "anonymous": None}
     return gateway, tokens, lambda name: values.get(name, unknown)
@@ -289,8 +336,9 @@ def test_who_gets_what_on_every_route(world):
                                   json=filled(BODIES.get((method, rule), {}), value, who))
             expected = MATRIX[(method, rule)][who]
             if answer.status_code != expected:
+                body = answer.get_json(silent=True) or {}
                 wrong.append(f"{method} {rule} as {who}: {answer.status_code}, "
-                             f"expected {expected}")
+                             f"expected {expected} {body.get('errors') or ''}")
             if answer.status_code >= 400 and rule != "/readyz":
                 assert answer.mimetype == "application/problem+json", (method, rule, who)
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)

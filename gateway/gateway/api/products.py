@@ -1,15 +1,18 @@
 """The product catalogue: /api/v1/products. Every signed-in user, partners included,
-reads the catalogue; maintaining it is a granted action."""
+reads the catalogue (a partner without the cost); maintaining it is a granted action."""
 from sfa_common.contracts.quotes import (
     ProductCreateSchema,
     ProductPageSchema,
     ProductQuerySchema,
     ProductSchema,
+    ProductUpdateSchema,
 )
 
 from ..scopes import require
 from ..services import call
+from ..views import PartnerProductPageSchema, PartnerProductSchema
 from . import Blueprint
+from .directory import granted
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
                 description="Product catalogue (产品)")
@@ -17,7 +20,7 @@ blp = Blueprint("products", __name__, url_prefix="/api/v1/products",
 
 @blp.route("", methods=["GET"])
 @blp.arguments(ProductQuerySchema, location="query")
-@blp.replies(200, ProductPageSchema)
+@blp.replies(200, ProductPageSchema, partner_view=PartnerProductPageSchema)
 def list_products(query):
     """List products by SKU, one page per call; pass `next_cursor` back as `cursor`"""
     return call("quotes", "list_products", ProductQuerySchema().dump(query))
@@ -32,8 +35,20 @@ def create_product(product):
     return call("quotes", "create_product", ProductCreateSchema().dump(product))
 
 
-@blp.route("/<product_id>")
-@blp.replies(200, ProductSchema)
+@blp.route("/<product_id>", methods=["GET"])
+@blp.replies(200, ProductSchema, partner_view=PartnerProductSchema)
 def get_product(product_id):
     """Read one product"""
     return call("quotes", "get_product", product_id)
+
+
+@blp.route("/<product_id>", methods=["PATCH"])
+@granted("product", "update")
+@blp.arguments(ProductUpdateSchema)
+@blp.replies(200, ProductSchema)
+def update_product(changes, product_id):
+    """Change a product (sales ops)
+
+    Only the fields sent change; 409 when the new SKU is another product's. Quotes
+    already made keep the prices they were made with."""
+    return call("quotes", "update_product", product_id, ProductUpdateSchema().dump(changes))

@@ -19,8 +19,10 @@ MODEL_PATH = Path(__file__).with_name("model.conf")
 
 RECORD_ACTIONS = ("read", "create", "update")
 ADMIN_ACTION = "admin"                       # identity and policy management
-ACTIONS = RECORD_ACTIONS + (ADMIN_ACTION,)
+APPROVE_ACTION = "approve"                   # a quote's discount, above its author's limit
+ACTIONS = RECORD_ACTIONS + (APPROVE_ACTION, ADMIN_ACTION)
 ADMIN_OBJECTS = ("identity", "policy")
+APPROVAL_OBJECTS = ("quote",)
 
 # The roles the identity store hands out (gateway.identity.store has the same lists).
 INTERNAL_ROLES = ("sales_rep", "sales_manager", "channel_manager", "sales_ops", "admin")
@@ -73,15 +75,28 @@ GRANTS = (
     ("admin", INTERNAL, _RECORDS, "create", ("all",)),
     ("admin", INTERNAL, _RECORDS, "update", ("all",)),
     ("admin", INTERNAL, ADMIN_OBJECTS, ADMIN_ACTION, ("all",)),
-    # Catalogues: sales ops and admins maintain products and open commission periods.
-    ("sales_ops", INTERNAL, ("product",), "create", ("all",)),
-    ("sales_ops", INTERNAL, ("product",), "update", ("all",)),
+    # Catalogues: sales ops and admins maintain products, price lists and their rules,
+    # and open commission periods. Every internal user reads the price lists (and how
+    # a price came about); partners price under their organisation's tier only and
+    # never read a list (reading the product catalogue needs no grant).
+    ("sales_ops", INTERNAL, ("product", "price_list"), "create", ("all",)),
+    ("sales_ops", INTERNAL, ("product", "price_list"), "update", ("all",)),
     ("sales_ops", INTERNAL, ("commission_period",), "read", ("all",)),
     ("sales_ops", INTERNAL, ("commission_period",), "create", ("all",)),
-    ("admin", INTERNAL, ("product",), "create", ("all",)),
-    ("admin", INTERNAL, ("product",), "update", ("all",)),
+    ("admin", INTERNAL, ("product", "price_list"), "create", ("all",)),
+    ("admin", INTERNAL, ("product", "price_list"), "update", ("all",)),
+    # Every internal role reads price lists (sales managers through sales_rep).
+    *[(role, INTERNAL, ("price_list",), "read", ("all",))
+      for role in ("sales_rep", "channel_manager", "sales_ops", "admin")],
     ("admin", INTERNAL, ("commission_period",), "read", ("all",)),
     ("admin", INTERNAL, ("commission_period",), "create", ("all",)),
+    # A quote whose discount exceeds its author's limit waits for approval: by the
+    # author's manager (the team below them, the departments they head), sales
+    # operations or an admin. Never by a partner, never by the author themselves
+    # (the gateway refuses that).
+    ("sales_manager", INTERNAL, ("quote",), APPROVE_ACTION, ("subordinates", "department")),
+    ("sales_ops", INTERNAL, ("quote",), APPROVE_ACTION, ("all",)),
+    ("admin", INTERNAL, ("quote",), APPROVE_ACTION, ("all",)),
     # Quotas: sales ops set them; a rep reads their own, a manager the team's and the
     # departments they head, a partner admin the organisation's.
     ("sales_rep", INTERNAL, ("quota",), "read", ("mine",)),
@@ -152,9 +167,10 @@ def check_grant(role, domain, object_type, action, scope):
         raise PolicyRejected(f"unknown object type {object_type!r}")
     if action not in ACTIONS:
         raise PolicyRejected(f"unknown action {action!r}")
-    if (action == ADMIN_ACTION) != (object_type in ADMIN_OBJECTS):
-        allowed = ADMIN_ACTION if object_type in ADMIN_OBJECTS else ", ".join(RECORD_ACTIONS)
-        raise PolicyRejected(f"{object_type!r} takes the action(s) {allowed}, not {action!r}")
+    allowed = _actions_of(object_type)
+    if action not in allowed:
+        raise PolicyRejected(f"{object_type!r} takes the action(s) {', '.join(allowed)}, "
+                             f"not {action!r}")
     # Internal scopes in internal policies, partner scopes in partner ones: `all`
     # never reaches a partner domain, and no scope means nothing where it is granted.
     kind, kind_scopes = (("internal", INTERNAL_SCOPES) if domain == INTERNAL
@@ -164,6 +180,14 @@ def check_grant(role, domain, object_type, action, scope):
                              f"{', '.join(kind_scopes)}")
     if not applies_to(scope, RECORD_FIELDS[object_type]):
         raise PolicyRejected(f"scope {scope!r} cannot select {object_type!r} records")
+
+
+def _actions_of(object_type):
+    if object_type in ADMIN_OBJECTS:
+        return (ADMIN_ACTION,)
+    if object_type in APPROVAL_OBJECTS:
+        return RECORD_ACTIONS + (APPROVE_ACTION,)
+    return RECORD_ACTIONS
 
 
 def check_role_link(user, role, domain):

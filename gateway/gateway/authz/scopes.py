@@ -92,6 +92,10 @@ RECORD_FIELDS = {
     # user, partners included, sees the catalogue).
     "product": RecordFields(owner=None, team=None, department=None, partner_org=None,
                             partner_user=None),
+    # Price lists and their rules: a catalogue like products, but reading one is a
+    # grant (internal users only: partners never see rules, costs or other tiers).
+    "price_list": RecordFields(owner=None, team=None, department=None, partner_org=None,
+                               partner_user=None),
     "commission_period": RecordFields(owner=None, team=None, department=None,
                                       partner_org=None, partner_user=None),
     "identity": RecordFields(owner=None, team=None, department=None, partner_user=None),
