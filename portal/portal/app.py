@@ -14,6 +14,8 @@ from .i18n.views import bp as language_bp
 from .i18n.views import language_switcher
 from .offers import bp as offers_bp
 from .opportunities import bp as opportunities_bp
+from .pricing import bp as pricing_bp
+from .quotes import bp as quotes_bp
 from .registrations import bp as registrations_bp
 from .settings import NAMES, PortalSettings
 from .team import bp as team_bp
@@ -64,6 +66,8 @@ def create_app(config=None):
     app.register_blueprint(registrations_bp)
     app.register_blueprint(offers_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(pricing_bp)
+    app.register_blueprint(quotes_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(language_bp)
     app.context_processor(language_switcher)

@@ -1,7 +1,8 @@
 """A small client for the gateway's HTTP API: the catalogue, sign-in and the partner
 user's own identity, the partner admin's user list, the partner's customers,
-opportunities and reports, its deal registrations and the leads offered to it. Every
-call but sign-in and accepting an invitation carries the partner's bearer token.
+opportunities and reports, its deal registrations and the leads offered to it, basket
+pricing and its quotes (their PDF too). Every call but sign-in and accepting an
+invitation carries the partner's bearer token.
 
 Every failure comes out typed, so views never look at status codes:
 ``GatewayUnavailable`` when the gateway cannot answer (no connection, time-out, 5xx,
@@ -10,6 +11,7 @@ answers a 4xx. JSON numbers are parsed as ``Decimal``: money never passes throug
 """
 import json
 import math
+import re
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,6 +27,12 @@ CUSTOMERS_PAGE_SIZE = 50
 CONTACTS_PAGE_SIZE = 50
 REGISTRATIONS_PAGE_SIZE = 25
 OFFERS_PAGE_SIZE = 50
+QUOTES_PAGE_SIZE = 25
+CATALOGUE_PAGE_SIZE = 200   # the gateway's largest page
+CHOOSER_MAX_PAGES = 5       # a chooser lists at most this many of those pages
+PDF = "application/pdf"
+# A Content-Disposition's plain file name: safe characters only, or none is taken.
+FILE_NAME = re.compile(r'filename="([A-Za-z0-9][A-Za-z0-9._-]{0,99})"')
 PORTAL_AUDIENCE = "portal"  # the audience the gateway issues portal tokens for
 
 
@@ -107,6 +115,18 @@ class GatewayClient:
     def request(self, method, path, params=None, body=None, token=None, headers=None):
         """``method`` ``path`` (starting with /api/...) with an optional JSON ``body``
         and bearer ``token``; the decoded JSON answer, or None for an empty one (204)."""
+        response = self._send(method, path, params, body, token, headers)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            # bytes, not response.text: json detects UTF-8 itself, while requests would
+            # guess a charset the gateway's "application/json" does not state.
+            return json.loads(response.content, parse_float=Decimal)
+        except ValueError:
+            raise GatewayUnavailable("the gateway answered something that is not JSON")
+
+    def _send(self, method, path, params, body, token, headers):
+        """The gateway's 2xx response; a typed error for anything else."""
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -123,14 +143,7 @@ class GatewayClient:
         if response.status_code >= 400:
             raise GatewayRejected(response.status_code, _problem_from(response),
                                   retry_after_seconds(response.headers.get("Retry-After")))
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            # bytes, not response.text: json detects UTF-8 itself, while requests would
-            # guess a charset the gateway's "application/json" does not state.
-            return json.loads(response.content, parse_float=Decimal)
-        except ValueError:
-            raise GatewayUnavailable("the gateway answered something that is not JSON")
+        return response
 
     def get(self, path, params=None, token=None):
         return self.request("GET", path, params=params, token=token)
@@ -323,6 +336,71 @@ class GatewayClient:
         return self._written(self.request(
             "POST", f"/api/v1/lead-offers/{segment(offer_id)}/decline", token=token,
             body={"reason": reason}), "declined offer")
+
+    # Basket pricing and quotes (报价), as the gateway's partner views show them: prices
+    # under the organisation's tier, traces without costs, margins or other tiers' lists;
+    # a partner's own quotes (rep) or its organisation's (admin).
+
+    def active_products(self, token):
+        """The active catalogue for a product chooser, in SKU order: at most
+        ``CHOOSER_MAX_PAGES`` full pages (a longer catalogue is cut there)."""
+        products, cursor = [], None
+        for _page in range(CHOOSER_MAX_PAGES):
+            answer = self.page("/api/v1/products", "product page", token, cursor,
+                               CATALOGUE_PAGE_SIZE, active="true")
+            products.extend(answer["items"])
+            cursor = answer.get("next_cursor")
+            if not cursor:
+                break
+        return products
+
+    def open_opportunities(self, token):
+        """The partner's open opportunities for a chooser, by name: at most
+        ``CHOOSER_MAX_PAGES`` pages of ``CATALOGUE_PAGE_SIZE``."""
+        opportunities, cursor = [], None
+        for _page in range(CHOOSER_MAX_PAGES):
+            answer = self.list_opportunities(token, cursor=cursor, limit=CATALOGUE_PAGE_SIZE,
+                                             status="open", sort="name")
+            opportunities.extend(answer["items"])
+            cursor = answer.get("next_cursor")
+            if not cursor:
+                break
+        return opportunities
+
+    def price_basket(self, token, basket):
+        """POST a basket ({lines: [{sku, quantity}], currency}) to be priced under the
+        partner's tier: {lines: [{product, quantity, unit_price, amount, trace}],
+        currency, total}."""
+        answer = self.request("POST", "/api/v1/pricing/basket", token=token, body=basket)
+        if not isinstance(answer, dict) or not isinstance(answer.get("lines"), list):
+            raise GatewayUnavailable("the gateway's priced basket has no lines")
+        return answer
+
+    def list_quotes(self, token, cursor=None, limit=QUOTES_PAGE_SIZE, **filters):
+        """One page of the partner's quotes (filters: status, opportunity_id)."""
+        return self.page("/api/v1/quotes", "quote list", token, cursor, limit, **filters)
+
+    def get_quote(self, token, quote_id):
+        return self.record(f"/api/v1/quotes/{segment(quote_id)}", "quote", token)
+
+    def request_quote(self, token, quote_request, idempotency_key=None):
+        """POST a quote request (a draft quote on one of the partner's opportunities);
+        the quote. The same ``idempotency_key`` answers the same quote: a form sent
+        twice asks once."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self._written(self.request("POST", "/api/v1/quotes", token=token,
+                                          body=quote_request, headers=headers), "new quote")
+
+    def quote_pdf(self, token, quote_id):
+        """The quote as a PDF document: (its bytes, the file name the gateway gave, or
+        None)."""
+        response = self._send("GET", f"/api/v1/quotes/{segment(quote_id)}/pdf", None, None,
+                              token, {"Accept": f"{PDF}, application/problem+json"})
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if content_type != PDF or not response.content.startswith(b"%PDF-"):
+            raise GatewayUnavailable("the gateway's quote PDF is not a PDF")
+        named = FILE_NAME.search(response.headers.get("Content-Disposition", ""))
+        return response.content, named.group(1) if named else None
 
     @staticmethod
     def _written(answer, what):

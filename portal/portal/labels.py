@@ -56,6 +56,39 @@ OFFER_STATUS_LABELS = {
     "declined": _("Declined"),
     "expired": _("Expired"),
 }
+QUOTE_STATUS_LABELS = {
+    "draft": _("Draft"),
+    "pending_approval": _("Awaiting approval"),
+    "approved": _("Approved"),
+    "sent": _("Sent to the customer"),
+    "accepted": _("Accepted"),
+    "rejected": _("Declined by the customer"),
+    "expired": _("Expired"),
+    "superseded": _("Replaced by a later version"),
+}
+# A price trace (the gateway's partner view of the engine's trace): the rule kind that
+# set the price, where its base came from, and each step from the base to the price.
+PRICE_RULE_LABELS = {
+    "fixed_price": _("Fixed price"),
+    "percent_discount": _("Percent discount"),
+    "formula": _("Formula"),
+}
+PRICE_BASE_LABELS = {
+    "list_price": _("List price"),
+    "fixed_price": _("Fixed price"),
+    "cost": _("Cost-based"),
+    "price_list": _("Based on another price list"),
+    "net_price": _("Net price set by the company"),
+}
+PRICE_STEP_LABELS = {
+    "discount": _("Discount"),
+    "surcharge": _("Surcharge"),
+    "rounding": _("Rounded to a step"),
+    "margin_floor": _("Minimum margin"),
+    "margin_ceiling": _("Maximum margin"),
+    "minor_unit": _("Rounded to the currency's minor unit"),
+    "adjustment": _("Adjustment"),
+}
 
 
 def labelled(labels):
@@ -77,6 +110,10 @@ FILTERS = {
     "conflict_kind_label": labelled(CONFLICT_KIND_LABELS),
     "conflict_reason_label": labelled(CONFLICT_REASON_LABELS),
     "offer_status_label": labelled(OFFER_STATUS_LABELS),
+    "quote_status_label": labelled(QUOTE_STATUS_LABELS),
+    "price_rule_label": labelled(PRICE_RULE_LABELS),
+    "price_base_label": labelled(PRICE_BASE_LABELS),
+    "price_step_label": labelled(PRICE_STEP_LABELS),
 }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from fake_channel import ChannelRecords
 from fake_http import PROBLEM_JSON, answer, problem
+from fake_quotes import QuoteRecords
 from fake_sales import SalesRecords
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
@@ -100,7 +101,8 @@ class FakeGateway:
 
     Customers, contacts, opportunities, the pipeline and the reports: ``sales`` (see
     fake_sales.py), scoped to the signed-in partner as the gateway scopes them. Deal
-    registrations and lead offers: ``channel`` (see fake_channel.py), likewise."""
+    registrations and lead offers: ``channel`` (see fake_channel.py), likewise. Basket
+    pricing and quotes: ``quotes`` (see fake_quotes.py), likewise."""
 
     def __init__(self):
         self.pages = {None: json.dumps({"items": [], "next_cursor": None})}
@@ -132,6 +134,8 @@ class FakeGateway:
         self.sales.register(app, self._bearer_user)
         self.channel = ChannelRecords(self.users, self.sales)
         self.channel.register(app, self.sales._answering)
+        self.quotes = QuoteRecords(self.users, self.sales)
+        self.quotes.register(app, self.sales._answering)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
