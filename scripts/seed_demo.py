@@ -56,6 +56,20 @@ PARTNER_ACCOUNTS = [
      [{"name": "周工", "title": "设备部经理", "phone": "+86 512 6600 7788"},
       {"name": "吴总", "title": "副总经理", "email": "wu@sz-precision.example"}]),
 ]
+# The price list gold partners buy from: hardware 8 % off, 12 % off from 10 servers
+# (quantity break), licences at list price less 15 % rounded to whole yuan, never
+# under a 30 % margin over cost.
+GOLD_PRICE_LIST = {"name": "金牌渠道价", "currency": "CNY", "partner_tiers": ["gold"],
+                   "description": "Gold partners' prices"}
+GOLD_RULES = [
+    {"applies_to": {"kind": "category", "category": "hardware"}, "kind": "percent_discount",
+     "percent": "8"},
+    {"applies_to": {"kind": "category", "category": "hardware/servers"},
+     "kind": "percent_discount", "percent": "12", "min_quantity": "10"},
+    {"applies_to": {"kind": "category", "category": "software"}, "kind": "formula",
+     "formula": {"base": "list_price", "discount_percent": "15", "rounding": "1",
+                 "min_margin_percent": "30"}},
+]
 # Leads in the pool; the first is offered to the demo partner.
 LEADS = [
     {"company": "宁波港口物流有限公司", "contact_name": "孙主任", "phone": "+86 574 2766 0000",
@@ -199,9 +213,26 @@ def seed_pipeline(session, org, partner_users):
     print(f"  opportunities: {created} created, "
           f"{len(PARTNER_OPPORTUNITIES) - created} already there")
     seed_leads(session, org)
+    seed_price_list(session)
     quota = {"period": "2026-11", "partner_org_id": org["id"],
              "target": {"amount": "500000.00", "currency": "CNY"}}
     seed(session, "/api/v1/quotas", [quota])
+
+
+def seed_price_list(session):
+    """The gold partners' price list and its rules, unless a list of that name exists."""
+    base = session.base
+    page = checked(session.get(f"{base}/api/v1/price-lists", params={"limit": 200},
+                               timeout=10), "listing price lists")
+    if any(item["name"] == GOLD_PRICE_LIST["name"] for item in page["items"]):
+        print("  price lists: 0 created, 1 already there")
+        return
+    price_list = checked(session.post(f"{base}/api/v1/price-lists", json=GOLD_PRICE_LIST,
+                                      timeout=10), "creating the price list")
+    for rule in GOLD_RULES:
+        checked(session.post(f"{base}/api/v1/price-lists/{price_list['id']}/rules",
+                             json=rule, timeout=10), "adding a price rule")
+    print("  price lists: 1 created, 0 already there")
 
 
 def seed_leads(session, org):
