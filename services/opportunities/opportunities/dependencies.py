@@ -403,6 +403,11 @@ class OpportunityRepository(Repository):
         page, cursor = self._page("quotas", filters, scope, query, sort)
         return [_quota_from_document(document) for document in page], cursor
 
+    def quotas_of_period(self, period):
+        """Every quota of ``period`` (one rep's or one partner organisation's each)."""
+        return [_quota_from_document(document) for document in
+                self.db.quotas.find({"period": period}).sort("_id", ASCENDING)]
+
     def won_deals_for(self, quotas):
         """The won deals that may count towards any of ``quotas``, in one aggregation:
         won in the span of their periods, in their currencies, by their payees."""

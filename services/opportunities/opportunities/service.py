@@ -54,6 +54,7 @@ from sfa_common.contracts.opportunities import (
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.periods import is_period_key
 from sfa_common.service import load, record_id
 
 from . import competitors, reports, stages
@@ -431,6 +432,20 @@ class OpportunitiesService(common.HealthMixin):
         wanted = _query(schema, query)
         quotas, next_cursor = self.store.list_quotas(wanted, schema.parsed_sort(wanted), scope)
         return _page(QuotaPageSchema, self._attained(quotas), next_cursor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def quota_targets(self, period):
+        """Every quota target set for ``period``: ``[{owner_id, partner_org_id, target}]``
+        (one of the two ids set). Service to service (commission reads the targets its
+        tiers measure attainment against), so no scope; the gateway does not expose it."""
+        if not is_period_key(period):
+            raise ValidationFailed("Name a period.", {
+                "period": ["Must be a month as YYYY-MM, e.g. 2026-11."]})
+        return [{"owner_id": quota.get("owner_id"),
+                 "partner_org_id": quota.get("partner_org_id"),
+                 "target": {"amount": str(quota["target"].amount),
+                            "currency": quota["target"].currency}}
+                for quota in self.store.quotas_of_period(period)]
 
     # -- reports (scope: the caller's opportunity read scope) ------------------------------
 
