@@ -1,46 +1,70 @@
-"""Storage of the commission service (its own database).
+"""Storage of the commission service (its own database), its settings, the runner of
+recompute jobs and the outbox relay's timer.
 
-BSON has no date-only type, and a midnight datetime invites time-zone slips (a
-Beijing month is not a UTC month), so period days are stored as ISO strings, which
-also sort correctly, and come back as ``date``.
+``CommissionRepository`` is composed of the plans' store (``plan_store.py``: plans and
+assignments) and the ledger's (``ledger_store.py``: periods, wins, ledger lines,
+recompute jobs). Money goes in as Decimal128 and comes out as ``Money`` again
+(``storage.py``), so nothing above the stores sees a storage type.
 """
-from datetime import date
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
-
-from sfa_common.clock import utcnow
-from sfa_common.errors import Conflict
 from sfa_common.mongo import Repository
 
-_DAY_FIELDS = ("starts_on", "ends_on")
+from .ledger_store import LedgerStore, PeriodStore
+from .plan_store import PlanStore
+from .settings import CommissionSettings, relay_seconds
 
 
-def _from_document(document):
-    if document is None:
-        return None
-    return {**document, **{name: date.fromisoformat(document[name]) for name in _DAY_FIELDS}}
+class CommissionRepository(PlanStore, LedgerStore, PeriodStore, Repository):
+    indexes = {**PlanStore.indexes, **LedgerStore.indexes, **PeriodStore.indexes}
+    outbox_collections = PeriodStore.outbox_collections
 
 
-class PeriodRepository(Repository):
-    indexes = {
-        "periods": [
-            IndexModel([("key", ASCENDING)], unique=True),
-            IndexModel([("status", ASCENDING), ("key", ASCENDING)]),
-        ],
-    }
 
-    def add_period(self, key, starts_on, ends_on):
-        now = utcnow()
-        document = {"key": key, "starts_on": starts_on.isoformat(),
-                    "ends_on": ends_on.isoformat(), "status": "open",
-                    "created_at": now, "updated_at": now}
-        try:
-            document["_id"] = self.db.periods.insert_one(document).inserted_id
-        except DuplicateKeyError:
-            raise Conflict(f"Period {key} exists.",
-                           {"key": ["A period with this key exists."]}) from None
-        return _from_document(document)
 
-    def find_period(self, key):
-        return _from_document(self.db.periods.find_one({"key": key}))
+class Settings(DependencyProvider):
+    """The service's settings (``CommissionSettings``), checked when the container
+    starts: a malformed one stops it with a message naming the setting."""
+
+    def setup(self):
+        self.settings = CommissionSettings.from_mapping(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.settings
+
+
+class Background(DependencyProvider):
+    """Runs long work (a period's recompute) in a thread the container manages, after
+    the RPC that started it has answered; the container's stop kills it. ``pending``
+    keeps the threads still running, so a test can wait for them instead of sleeping."""
+
+    def setup(self):
+        self.pending = {}
+
+    def get_dependency(self, worker_ctx):
+        return self.spawn
+
+    def spawn(self, key, function, *args):
+        thread = self.container.spawn_managed_thread(
+            lambda: function(*args), identifier=f"commission.background.{key}")
+        self.pending[key] = thread
+        thread.link(lambda _: self.pending.pop(key, None))
+        return thread
+
+    def wait_all(self):
+        for thread in list(self.pending.values()):
+            thread.wait()
+
+
+class OutboxRelayTimer(Timer):
+    """nameko's timer, firing every ``OUTBOX_RELAY_SECONDS`` of the config."""
+
+    def __init__(self, **kwargs):
+        super().__init__(interval=None, **kwargs)
+
+    def setup(self):
+        self.interval = relay_seconds(self.container.config)
+
+
+relay_timer = OutboxRelayTimer.decorator

@@ -1,37 +1,61 @@
-"""The commission nameko service: thin entrypoints over the repository and the rules.
+"""The commission nameko service: plans and assignments (``plan_entrypoints.py``) and
+the ledger — events, periods, recomputes, statements, preview (``ledger_entrypoints.py``)
+— composed here with the dependencies they share. The maths is the pure ``engine``.
 
-Periods belong to sales operations as a whole, not to a rep or a partner, so they
-are read without a data scope (the gateway decides who may call at all).
+Periods, plans and assignments belong to sales operations as a whole, so they take no
+data scope (the gateway decides who may call at all). Statements take the scope the
+gateway compiled over the lines' ``owner_id`` (the rep paid), ``department_id`` and
+``partner_org_id`` (the partner organisation paid); outside it is NotFound.
 """
-from nameko.rpc import rpc
+import logging
+
+from nameko.events import EventDispatcher
+from nameko.rpc import RpcProxy
 
 from sfa_common import service as common
-from sfa_common.contracts.commission import PeriodCreateSchema, PeriodSchema
-from sfa_common.errors import EXPECTED, NotFound
+from sfa_common.clock import utcnow
+from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
-from sfa_common.periods import is_period_key, period_bounds
-from sfa_common.service import load
 
-from .dependencies import PeriodRepository
+from . import ledger_entrypoints, plan_entrypoints
+from .dependencies import Background, CommissionRepository, Settings, relay_timer
+
+log = logging.getLogger(__name__)
 
 
-# common.HealthMixin, not an imported HealthMixin: `nameko run commission.service` tries to
-# run every top-level class with an entrypoint, and the mixin's `health` is one.
-class CommissionService(common.HealthMixin):
+# Mixins through their modules (common.HealthMixin, plan_entrypoints.PlanEntrypoints):
+# `nameko run commission.service` tries to run every top-level class with an entrypoint,
+# and each mixin has some.
+class CommissionService(common.HealthMixin, plan_entrypoints.PlanEntrypoints,
+                        ledger_entrypoints.LedgerEntrypoints):
     name = "commission"
 
-    store = Mongo(PeriodRepository)
+    store = Mongo(CommissionRepository)
+    settings = Settings()
+    opportunities = RpcProxy("opportunities")
+    dispatch = EventDispatcher()
+    background = Background()
 
-    @rpc(expected_exceptions=EXPECTED)
-    def create_period(self, payload):
-        key = load(PeriodCreateSchema(), payload)["key"]
-        return PeriodSchema().dump(self.store.add_period(key, *period_bounds(key)))
+    def _publish(self, collection, record_id, event):
+        """Dispatch an event a write queued, then take it off the record's outbox. The
+        write has happened, so a failed dispatch does not fail the call: the event stays
+        queued and the relay sends it."""
+        try:
+            self.dispatch(event["event_type"], event["payload"])
+        except Exception:
+            log.warning("event %s (%s) left in the outbox for the relay", event["event_id"],
+                        event["event_type"], exc_info=True)
+            return
+        self.store.clear_event(collection, record_id, event["event_id"])
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_period(self, key):
-        # A malformed key names no period, exactly like a missing one; checking the
-        # type also keeps a query operator ({"$ne": null}) out of the filter.
-        period = self.store.find_period(key) if is_period_key(key) else None
-        if period is None:
-            raise NotFound(f"No period {key!r}.")
-        return PeriodSchema().dump(period)
+    @relay_timer
+    def relay_outbox(self):
+        """Send again every event queued longer than the relay interval; ids unchanged,
+        so listeners deduplicate."""
+        sent = 0
+        cutoff = overdue_cutoff(utcnow(), self.settings.relay_seconds)
+        for collection, record_id, event in self.store.overdue_events(cutoff):
+            self.dispatch(event["event_type"], event["payload"])
+            self.store.clear_event(collection, record_id, event["event_id"])
+            sent += 1
+        return sent

@@ -1,0 +1,125 @@
+"""Recompute a commission period through the gateway, with a progress bar.
+
+    python scripts/recompute_commission.py 2026-11 --gateway http://127.0.0.1:8000
+
+Signs in with SFA_EMAIL / SFA_PASSWORD from the environment (or asks for them; a sales
+ops account), starts the recompute with POST /api/v1/commission/periods/PERIOD/recompute
+and follows the job (payees done of total) until it is done. A recompute writes deltas
+only: running it twice writes nothing the second time.
+
+Exit status: 0 when the recompute finished, 1 when it failed or could not run.
+"""
+import argparse
+import getpass
+import os
+import sys
+import time
+
+import requests
+from tqdm import tqdm
+
+DEFAULT_GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
+FINISHED = ("done", "failed")
+
+
+class RecomputeFailed(Exception):
+    """The gateway refused something; the message says what."""
+
+
+def problem_text(response):
+    """A problem+json answer as one line: its detail and the fields it names."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    detail = body.get("detail") or body.get("title") or f"HTTP {response.status_code}"
+    errors = body.get("errors") or {}
+    named = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    return f"{detail} ({named})" if named else detail
+
+
+def sign_in(session, gateway, email, password):
+    answer = session.post(f"{gateway}/api/v1/auth/sign-in",
+                          json={"email": email, "password": password}, timeout=10)
+    if answer.status_code != 200:
+        raise RecomputeFailed(f"Sign-in failed: {problem_text(answer)}")
+    return answer.json()["access_token"]
+
+
+def start(session, gateway, token, period):
+    answer = session.post(f"{gateway}/api/v1/commission/periods/{period}/recompute",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    if answer.status_code not in (200, 201, 202):
+        raise RecomputeFailed(f"The recompute was refused: {problem_text(answer)}")
+    return answer.json()
+
+
+def follow(session, gateway, token, job, *, interval, timeout, sleep, out):
+    """Poll the job until it is done or failed, moving a progress bar over its payees."""
+    deadline = time.monotonic() + timeout
+    url = f"{gateway}/api/v1/commission/recomputes/{job['id']}"
+    with tqdm(total=job.get("payees_total") or None, unit="payee",
+              desc=f"Recomputing {job.get('period', '')}", file=out) as bar:
+        while True:
+            if job.get("payees_total") is not None and bar.total != job["payees_total"]:
+                bar.total = job["payees_total"]
+                bar.refresh()
+            bar.update(max(0, (job.get("payees_done") or 0) - bar.n))
+            bar.set_postfix(lines=job.get("lines_written", 0))
+            if job.get("status") in FINISHED:
+                return job
+            if time.monotonic() > deadline:
+                raise RecomputeFailed(f"The recompute {job['id']} was still "
+                                      f"{job.get('status')} after {timeout:g} s; ask again "
+                                      f"later.")
+            sleep(interval)
+            answer = session.get(url, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=10)
+            if answer.status_code != 200:
+                raise RecomputeFailed(f"Could not read the recompute: {problem_text(answer)}")
+            job = answer.json()
+
+
+def credentials(environ, ask_email, ask_password):
+    email = environ.get("SFA_EMAIL") or ask_email("Email: ")
+    password = environ.get("SFA_PASSWORD") or ask_password("Password: ")
+    return email, password
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("period", help="the period to recompute, as YYYY-MM (e.g. 2026-11)")
+    parser.add_argument("--gateway", default=DEFAULT_GATEWAY,
+                        help=f"the gateway's base URL (default {DEFAULT_GATEWAY})")
+    parser.add_argument("--interval", type=float, default=0.5,
+                        help="seconds between progress checks (default 0.5)")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="give up following the job after this many seconds")
+    return parser.parse_args(argv)
+
+
+def main(argv=None, *, session=None, environ=os.environ, sleep=time.sleep, out=sys.stderr,
+         ask_email=input, ask_password=getpass.getpass):
+    args = parse_args(argv)
+    gateway = args.gateway.rstrip("/")
+    session = session or requests.Session()
+    try:
+        token = sign_in(session, gateway, *credentials(environ, ask_email, ask_password))
+        job = start(session, gateway, token, args.period)
+        job = follow(session, gateway, token, job, interval=args.interval,
+                     timeout=args.timeout, sleep=sleep, out=out)
+    except (RecomputeFailed, requests.RequestException) as error:
+        print(f"recompute_commission: {error}", file=out)
+        return 1
+    print(f"Recompute {job['id']} of {job.get('period')}: {job.get('status')}; "
+          f"{job.get('payees_done', 0)} of {job.get('payees_total', 0)} payees, "
+          f"{job.get('lines_written', 0)} lines written.", file=out)
+    if job.get("status") != "done":
+        if job.get("error"):
+            print(f"The recompute failed: {job['error']}", file=out)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
