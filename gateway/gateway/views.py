@@ -1,5 +1,6 @@
 """Partner field views: what a partner user sends and sees of customers, opportunities,
-leads, deal registrations, lead offers, products, prices and quotes.
+leads, deal registrations, lead offers, products, prices, quotes and commission
+statements.
 
 A partner sees the fields its channel needs, not the internal ones (owner, team,
 department, splits, the other partners serving a customer). Replies are cut down
@@ -11,6 +12,13 @@ is replaced).
 """
 from marshmallow import fields
 
+from sfa_common.contracts.commission import (
+    LedgerLineSchema,
+    PreviewSchema,
+    StatementQuerySchema,
+    StatementRowSchema,
+    StatementSchema,
+)
 from sfa_common.contracts.leads import (
     ConversionSchema,
     FollowUpSchema,
@@ -330,3 +338,35 @@ class PartnerQuoteUpdateSchema(PartnerInput, QuoteUpdateSchema):
 class PartnerQuoteQuerySchema(PartnerInput, QuoteQuerySchema):
     class Meta(QuoteQuerySchema.Meta):
         exclude = ("owner_id",)
+
+
+# -- commission statements as a partner admin sees them ----------------------------------
+# Only its organisation's own lines (the gateway lists partner payees only); no internal
+# rep or department on them.
+
+class PartnerLedgerLineSchema(LedgerLineSchema):
+    class Meta(LedgerLineSchema.Meta):
+        exclude = ("owner_id", "department_id")
+
+
+class PartnerStatementSchema(StatementSchema):
+    lines = fields.List(fields.Nested(PartnerLedgerLineSchema))
+
+
+class PartnerStatementRowSchema(StatementRowSchema):
+    """A statement row: the same fields (a row names its payee, the organisation)."""
+
+
+PartnerStatementRowPageSchema = page_schema(PartnerStatementRowSchema)
+
+
+class PartnerStatementQuerySchema(PartnerInput, StatementQuerySchema):
+    """A partner lists its organisation's statements: it names no payee kind (the
+    gateway sets it), only a period or one of its organisations."""
+
+    class Meta(StatementQuerySchema.Meta):
+        exclude = ("payee_kind",)
+
+
+class PartnerPreviewSchema(PreviewSchema):
+    lines = fields.List(fields.Nested(PartnerLedgerLineSchema))

@@ -152,8 +152,29 @@ MATRIX = {
     **{("POST", f"/api/v1/quotes/<quote_id>/{step}"): INTERNAL_STEP
        for step in ("approve", "reject", "send", "accept", "decline", "revise")},
     ("GET", "/api/v1/quotes/<quote_id>/pdf"): ONLY_THE_OWNER,
+    # Commission: sales ops (and admins) manage periods, plans, assignments and
+    # recomputes; statements are scoped like owned records: organisation A's is read by
+    # A's partner admin only (partner reps hold no statement grant at all), so nobody
+    # here finds it, while a list is scoped, never refused, for whoever reads statements.
+    ("GET", "/api/v1/commission/periods"): NOBODY_BUT_ADMINS,
     ("POST", "/api/v1/commission/periods"): NOBODY_BUT_ADMINS,
     ("GET", "/api/v1/commission/periods/<key>"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/commission/periods/<key>/close"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/commission/periods/<key>/recompute"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/recomputes/<job_id>"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/plans"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/commission/plans"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/plans/<plan_id>"): NOBODY_BUT_ADMINS,
+    ("PATCH", "/api/v1/commission/plans/<plan_id>"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/assignments"): NOBODY_BUT_ADMINS,
+    ("POST", "/api/v1/commission/assignments"): NOBODY_BUT_ADMINS,
+    ("GET", "/api/v1/commission/statements"): dict(owner=403, colleague=403, other_partner=200,
+                                                   internal_outside=200, anonymous=401),
+    ("GET", "/api/v1/commission/statements/<period>/<payee_kind>/<payee_id>"): NOBODY_HERE,
+    ("GET", "/api/v1/commission/statements/<period>/<payee_kind>/<payee_id>/csv"): NOBODY_HERE,
+    # A preview for organisation A: its partner reps hold no statement grant, organisation
+    # B's admin and an internal rep do not read A's statements.
+    ("POST", "/api/v1/commission/preview"): NOBODY_BUT_ADMINS,
     # Deal registrations: partners register deals (a rep reads only its own); channel
     # managers review and extend them; everyone who reads registrations may ask the
     # conflict check (a partner learns only whether and why).
@@ -209,6 +230,15 @@ BODIES = {
     ("PATCH", "/api/v1/quotes/<quote_id>"): {"notes": "矩阵备注"},
     ("POST", "/api/v1/quotes/<quote_id>/reject"): {"reason": "矩阵退回"},
     ("POST", "/api/v1/commission/periods"): {"key": "2027-01"},
+    ("POST", "/api/v1/commission/plans"): {"name": "矩阵方案", "payee_kind": "partner",
+                                           "currency": "CNY", "rate_percent": "5"},
+    ("PATCH", "/api/v1/commission/plans/<plan_id>"): {"rate_percent": "6"},
+    ("POST", "/api/v1/commission/assignments"): {
+        "plan_id": "<plan_id>", "payee_kind": "partner_org", "payee_id": "<org_id>",
+        "effective_from": "2027-01-01"},
+    ("POST", "/api/v1/commission/preview"): {
+        "period": "2026-11", "payee_kind": "partner_org", "payee_id": "<org_id>",
+        "deal": {"amount": CNY_100, "partner_org_id": "<org_id>"}},
     ("PATCH", "/api/v1/partner/users/<user_id>"): {"role": "partner_admin"},
     ("PATCH", "/api/v1/leads/<lead_id>"): {"notes": "矩阵备注"},
     ("POST", "/api/v1/leads/<lead_id>/follow-ups"): {"channel": "phone", "note": "矩阵跟进"},
@@ -285,6 +315,14 @@ def world(start_service, service_config):
     product = admin_created("/api/v1/products", {
         "sku": "SRV-1", "name": "Server", "list_price": {"amount": "9.90", "currency": "CNY"}})
     admin_created("/api/v1/commission/periods", {"key": "2026-11"})
+    plan = admin_created("/api/v1/commission/plans", {
+        "name": "甲方方案", "payee_kind": "partner", "currency": "CNY", "rate_percent": "5"})
+    admin_created("/api/v1/commission/assignments", {
+        "plan_id": plan["id"], "payee_kind": "partner_org", "payee_id": org_a["id"],
+        "effective_from": "2026-11-01", "effective_to": "2026-12-31"})
+    recompute = gateway.call("POST", "/api/v1/commission/periods/2026-11/recompute",
+                             gateway.admin_token)
+    assert recompute.status_code == 202, recompute.get_json()
     price_list = admin_created("/api/v1/price-lists", {"name": "金牌价", "currency": "CNY",
                                                         "partner_tiers": ["gold"]})
     price_list = admin_created(f"/api/v1/price-lists/{price_list['id']}/rules", {
@@ -311,7 +349,9 @@ def world(start_service, service_config):
               "import_id": job.get_json()["id"], "registration_id": registration["id"],
               "org_id": org_a["id"], "record_owner_id": record_owner["id"],
               "price_list_id": price_list["id"], "price_rule_id": price_list["rules"][0]["id"],
-              "quote_id": quote["id"]}
+              "quote_id": quote["id"], "plan_id": plan["id"],
+              "period": "2026-11", "payee_kind": "partner_org", "payee_id": org_a["id"],
+              "job_id": recompute.get_json()["id"]}
     tokens = {"owner": owner_token, "colleague": colleague_token, "other_partner": other_token,
               "internal_outside": outside_token, "anonymous": None}
     return gateway, tokens, lambda name: values.get(name, unknown)

@@ -83,6 +83,8 @@ GRANTS = (
     ("sales_ops", INTERNAL, ("product", "price_list"), "update", ("all",)),
     ("sales_ops", INTERNAL, ("commission_period",), "read", ("all",)),
     ("sales_ops", INTERNAL, ("commission_period",), "create", ("all",)),
+    # Closing a period (it locks its statements) and recomputing one.
+    ("sales_ops", INTERNAL, ("commission_period",), "update", ("all",)),
     ("admin", INTERNAL, ("product", "price_list"), "create", ("all",)),
     ("admin", INTERNAL, ("product", "price_list"), "update", ("all",)),
     # Every internal role reads price lists (sales managers through sales_rep).
@@ -90,6 +92,7 @@ GRANTS = (
       for role in ("sales_rep", "channel_manager", "sales_ops", "admin")],
     ("admin", INTERNAL, ("commission_period",), "read", ("all",)),
     ("admin", INTERNAL, ("commission_period",), "create", ("all",)),
+    ("admin", INTERNAL, ("commission_period",), "update", ("all",)),
     # A quote whose discount exceeds its author's limit waits for approval: by the
     # author's manager (the team below them, the departments they head), sales
     # operations or an admin. Never by a partner, never by the author themselves
