@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import auth, errors, formatting, health, labels
 from .catalogue import bp as catalogue_bp
+from .commission import bp as commission_bp
 from .customers import bp as customers_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import babel, csrf, login_manager
@@ -68,6 +69,7 @@ def create_app(config=None):
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(pricing_bp)
     app.register_blueprint(quotes_bp)
+    app.register_blueprint(commission_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(language_bp)
     app.context_processor(language_switcher)

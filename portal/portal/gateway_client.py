@@ -1,7 +1,8 @@
 """A small client for the gateway's HTTP API: the catalogue, sign-in and the partner
 user's own identity, the partner admin's user list, the partner's customers,
 opportunities and reports, its deal registrations and the leads offered to it, basket
-pricing and its quotes (their PDF too). Every call but sign-in and accepting an
+pricing and its quotes (their PDF too), and the partner admin's commission statements
+(their CSV streamed). Every call but sign-in and accepting an
 invitation carries the partner's bearer token.
 
 Every failure comes out typed, so views never look at status codes:
@@ -28,9 +29,12 @@ CONTACTS_PAGE_SIZE = 50
 REGISTRATIONS_PAGE_SIZE = 25
 OFFERS_PAGE_SIZE = 50
 QUOTES_PAGE_SIZE = 25
+STATEMENTS_PAGE_SIZE = 24   # two years of monthly statements
+CSV_CHUNK = 64 * 1024
 CATALOGUE_PAGE_SIZE = 200   # the gateway's largest page
 CHOOSER_MAX_PAGES = 5       # a chooser lists at most this many of those pages
 PDF = "application/pdf"
+CSV = "text/csv"
 # A Content-Disposition's plain file name: safe characters only, or none is taken.
 FILE_NAME = re.compile(r'filename="([A-Za-z0-9][A-Za-z0-9._-]{0,99})"')
 PORTAL_AUDIENCE = "portal"  # the audience the gateway issues portal tokens for
@@ -125,19 +129,22 @@ class GatewayClient:
         except ValueError:
             raise GatewayUnavailable("the gateway answered something that is not JSON")
 
-    def _send(self, method, path, params, body, token, headers):
-        """The gateway's 2xx response; a typed error for anything else."""
+    def _send(self, method, path, params, body, token, headers, stream=False):
+        """The gateway's 2xx response; a typed error for anything else. ``stream``: the
+        body is read as the caller iterates it (the caller closes the response)."""
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.session.request(method, self.base_url + path, params=params,
                                             json=body, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, stream=stream)
         except requests.Timeout:
             raise GatewayUnavailable(f"the gateway did not answer within {self.timeout}s")
         except requests.RequestException as error:
             raise GatewayUnavailable(f"cannot reach the gateway: {error.__class__.__name__}")
+        if response.status_code >= 400 and stream:
+            _ = response.content   # read the (small) problem body: the connection goes back
         if response.status_code >= 500:
             raise GatewayUnavailable(f"the gateway answered {response.status_code}")
         if response.status_code >= 400:
@@ -402,11 +409,55 @@ class GatewayClient:
         named = FILE_NAME.search(response.headers.get("Content-Disposition", ""))
         return response.content, named.group(1) if named else None
 
+    # Commission statements (佣金): the partner admin's organisation's, one row per
+    # period (partner payees only; the gateway never lists the internal reps' lines).
+
+    def list_statements(self, token, cursor=None, limit=STATEMENTS_PAGE_SIZE, **filters):
+        """One page of statement rows {period, payee_kind, payee_id, currency,
+        line_count, totals, total}, newest period first (filter: period)."""
+        return self.page("/api/v1/commission/statements", "statement list", token, cursor,
+                         limit, **filters)
+
+    def get_statement(self, token, period, payee_id):
+        """One period's statement of a partner organisation: {period, period_status,
+        lines, totals, total, ...}."""
+        answer = self.get(_statement_path(period, payee_id), token=token)
+        if not isinstance(answer, dict) or not isinstance(answer.get("lines"), list):
+            raise GatewayUnavailable("the gateway's statement has no lines")
+        return answer
+
+    def statement_csv(self, token, period, payee_id):
+        """The statement as CSV, streamed: (an iterator over its bytes, the file name the
+        gateway gave or None). Iterating to the end (or closing it) frees the
+        connection."""
+        response = self._send("GET", f"{_statement_path(period, payee_id)}/csv", None, None,
+                              token, {"Accept": f"{CSV}, application/problem+json"},
+                              stream=True)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if content_type != CSV:
+            response.close()
+            raise GatewayUnavailable("the gateway's statement export is not CSV")
+        named = FILE_NAME.search(response.headers.get("Content-Disposition", ""))
+
+        def chunks():
+            try:
+                yield from response.iter_content(CSV_CHUNK)
+            except requests.RequestException:
+                raise GatewayUnavailable("the gateway's statement export broke off")
+            finally:
+                response.close()
+        return chunks(), named.group(1) if named else None
+
     @staticmethod
     def _written(answer, what):
         if not isinstance(answer, dict) or not answer.get("id"):
             raise GatewayUnavailable(f"the gateway's {what} is not a record")
         return answer
+
+
+def _statement_path(period, payee_id):
+    return (f"/api/v1/commission/statements/{segment(period)}/partner_org/"
+            f"{segment(payee_id)}")
 
 
 def segment(identifier):

@@ -90,6 +90,18 @@ PRICE_STEP_LABELS = {
     "adjustment": _("Adjustment"),
 }
 
+# Commission statements: what a line pays for, the base it is paid on, the period.
+COMMISSION_COMPONENT_LABELS = {
+    "flat": _("Flat rate"),
+    "tier": _("Tiered rate"),
+    "product_rate": _("Product rate"),
+    "bonus": _("Bonus"),
+    "clawback": _("Clawback"),
+    "excluded": _("Not commissioned"),
+}
+COMMISSION_BASE_LABELS = {"amount": _("deal amount"), "margin": _("margin")}
+PERIOD_STATUS_LABELS = {"open": _("Open"), "closed": _("Closed")}
+
 
 def labelled(labels):
     """A template filter: the label of a key, or the key itself."""
@@ -114,6 +126,9 @@ FILTERS = {
     "price_rule_label": labelled(PRICE_RULE_LABELS),
     "price_base_label": labelled(PRICE_BASE_LABELS),
     "price_step_label": labelled(PRICE_STEP_LABELS),
+    "commission_component_label": labelled(COMMISSION_COMPONENT_LABELS),
+    "commission_base_label": labelled(COMMISSION_BASE_LABELS),
+    "period_status_label": labelled(PERIOD_STATUS_LABELS),
 }
 
 

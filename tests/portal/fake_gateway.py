@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from fake_channel import ChannelRecords
+from fake_commission import CommissionRecords
 from fake_http import PROBLEM_JSON, answer, problem
 from fake_quotes import QuoteRecords
 from fake_sales import SalesRecords
@@ -102,7 +103,8 @@ class FakeGateway:
     Customers, contacts, opportunities, the pipeline and the reports: ``sales`` (see
     fake_sales.py), scoped to the signed-in partner as the gateway scopes them. Deal
     registrations and lead offers: ``channel`` (see fake_channel.py), likewise. Basket
-    pricing and quotes: ``quotes`` (see fake_quotes.py), likewise."""
+    pricing and quotes: ``quotes`` (see fake_quotes.py), likewise. Commission
+    statements: ``commission`` (see fake_commission.py), a partner admin's only."""
 
     def __init__(self):
         self.pages = {None: json.dumps({"items": [], "next_cursor": None})}
@@ -136,6 +138,8 @@ class FakeGateway:
         self.channel.register(app, self.sales._answering)
         self.quotes = QuoteRecords(self.users, self.sales)
         self.quotes.register(app, self.sales._answering)
+        self.commission = CommissionRecords(self.users)
+        self.commission.register(app, self.sales._answering)
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,

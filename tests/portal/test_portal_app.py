@@ -63,7 +63,7 @@ def test_the_stylesheet_is_served_locally(client):
     ("/products", ADMIN_EMAIL), ("/team", ADMIN_EMAIL), ("/dashboard", ADMIN_EMAIL),
     ("/opportunities", ADMIN_EMAIL), ("/opportunities/{crm}", ADMIN_EMAIL),
     ("/customers", ADMIN_EMAIL), ("/customers/{xixi}", ADMIN_EMAIL),
-    ("/configurator", ADMIN_EMAIL), ("/quotes", ADMIN_EMAIL)])
+    ("/configurator", ADMIN_EMAIL), ("/quotes", ADMIN_EMAIL), ("/commission", ADMIN_EMAIL)])
 def test_pages_load_nothing_from_another_host(client, auth, world, path, signed_in_as):
     if signed_in_as:
         auth.sign_in(email=signed_in_as)
@@ -79,7 +79,7 @@ def test_pages_load_nothing_from_another_host(client, auth, world, path, signed_
                  "nav-offers", "nav-products", "nav-configurator", "nav-quotes"]),
     (ADMIN_EMAIL, ["nav-dashboard", "nav-opportunities", "nav-customers", "nav-registrations",
                    "nav-offers", "nav-products", "nav-configurator", "nav-quotes",
-                   "nav-team"]),
+                   "nav-commission", "nav-team"]),
 ])
 def test_the_navigation_offers_the_partners_pages(client, auth, email, links):
     auth.sign_in(email=email)
