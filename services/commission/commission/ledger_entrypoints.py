@@ -262,11 +262,9 @@ class LedgerEntrypoints:
         filters = {name: wanted[name] for name in ("period", "payee_kind", "payee_id")
                    if wanted[name] is not None}
         rows = statements.rows(self.store.statement_lines(filters, scoped({}, scope)))
-        field = wanted["sort"].lstrip("-")
-        rows.sort(key=lambda row: (row[field], row["payee_kind"], row["payee_id"]),
-                  reverse=wanted["sort"].startswith("-"))
-        return StatementRowPageSchema().dump({"items": rows[:wanted["limit"]],
-                                              "next_cursor": None})
+        items, next_cursor = statements.page(rows, wanted["sort"], wanted["cursor"],
+                                             wanted["limit"])
+        return StatementRowPageSchema().dump({"items": items, "next_cursor": next_cursor})
 
     @rpc(expected_exceptions=EXPECTED)
     def export_statement_csv(self, period, payee_kind, payee_id, scope):

@@ -9,6 +9,12 @@ column that explains it.
 import csv
 import io
 
+from sfa_common.contracts.commission import (
+    decode_statement_cursor,
+    encode_statement_cursor,
+    statement_row_key,
+)
+
 from . import engine
 
 CSV_COLUMNS = (
@@ -46,6 +52,22 @@ def rows(lines):
                       "currency": currency, "line_count": len(own), "totals": by_component,
                       "total": total})
     return found
+
+
+def page(rows, sort_text, cursor, limit):
+    """``(items, next_cursor)``: the rows after ``cursor`` in ``sort_text`` order (a
+    field, ``-`` for descending, ties broken by period and payee), at most ``limit``."""
+    field, descending = sort_text.lstrip("-"), sort_text.startswith("-")
+    ordered = sorted(rows, key=lambda row: statement_row_key(row, field), reverse=descending)
+    if cursor is not None:
+        last = decode_statement_cursor(cursor, sort_text)
+        ordered = [row for row in ordered
+                   if (statement_row_key(row, field) < last if descending
+                       else statement_row_key(row, field) > last)]
+    if len(ordered) <= limit:
+        return ordered, None
+    items = ordered[:limit]
+    return items, encode_statement_cursor(sort_text, statement_row_key(items[-1], field))
 
 
 # Free text a user typed (a deal's name) could start a formula in Excel; such a cell is

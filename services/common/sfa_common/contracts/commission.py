@@ -10,6 +10,9 @@ because the gateway validates HTTP input with these same schemas and has no serv
 package installed; the engine (``commission/plans.py``) runs the same checks again.
 The maths and the rounding rule are in ``commission/engine.py``.
 """
+import base64
+import binascii
+import json
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -407,6 +410,33 @@ class StatementRowSchema(BaseSchema):
     total = MoneyField(allow_none=True)
 
 
+def statement_row_key(row, sort_field):
+    """Where a statement row stands in a sort: its sort field, then the payee (a row
+    is one payee in one period, so the key is unique)."""
+    return (row[sort_field], row["period"], row["payee_kind"], row["payee_id"])
+
+
+def encode_statement_cursor(sort_text, key):
+    """The cursor of the page after the row whose ``statement_row_key`` is ``key``.
+    Statement rows are computed from the ledger, not stored, so the cursor carries the
+    row's own key instead of a document id (``sfa_common.paging``)."""
+    payload = json.dumps([sort_text, *key], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode("ascii").rstrip("=")
+
+
+def decode_statement_cursor(cursor, sort_text):
+    """The row key inside a cursor issued under ``sort_text``; ``ValueError`` otherwise."""
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                               validate=True)
+        issued_for, *key = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+        raise ValueError("not a cursor") from None
+    if issued_for != sort_text or len(key) != 4 or not all(isinstance(k, str) for k in key):
+        raise ValueError("not a cursor for this sort")
+    return tuple(key)
+
+
 class StatementQuerySchema(PageQuerySchema):
     SORTS = {"period": ("period", "str"), "payee_id": ("payee_id", "str")}
     DEFAULT_SORT = "-period"
@@ -414,6 +444,19 @@ class StatementQuerySchema(PageQuerySchema):
     period = _period_key(load_default=None)
     payee_kind = fields.String(load_default=None, validate=validate.OneOf(PAYEE_KINDS))
     payee_id = fields.String(load_default=None)
+
+    @validates_schema
+    def _cursor_under_sort(self, query, **kwargs):
+        sort = query.get("sort") or self.DEFAULT_SORT
+        if sort.lstrip("-") not in self.SORTS:
+            raise ValidationError(f"Not one of {', '.join(sorted(self.SORTS))} "
+                                  "(prefix - for descending).", field_name="sort")
+        if query.get("cursor") is not None:
+            try:
+                decode_statement_cursor(query["cursor"], sort)
+            except ValueError:
+                raise ValidationError("Not a cursor issued for this sort.",
+                                      field_name="cursor") from None
 
 
 StatementRowPageSchema = page_schema(StatementRowSchema)
