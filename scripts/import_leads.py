@@ -15,70 +15,42 @@ import getpass
 import os
 import sys
 import time
+from pathlib import Path
 
 import requests
-from tqdm import tqdm
 
-DEFAULT_GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
-FINISHED = ("done", "failed")
-
-
-class ImportFailed(Exception):
-    """The gateway refused something; the message says what."""
-
-
-def problem_text(response):
-    """A problem+json answer as one line: its detail and the fields it names."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    detail = body.get("detail") or body.get("title") or f"HTTP {response.status_code}"
-    errors = body.get("errors") or {}
-    named = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
-    return f"{detail} ({named})" if named else detail
-
-
-def sign_in(session, gateway, email, password):
-    answer = session.post(f"{gateway}/api/v1/auth/sign-in",
-                          json={"email": email, "password": password})
-    if answer.status_code != 200:
-        raise ImportFailed(f"Sign-in failed: {problem_text(answer)}")
-    return answer.json()["access_token"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file: see gateway_cli
+from gateway_cli import (  # noqa: E402
+    DEFAULT_GATEWAY,
+    GatewayRefused,
+    credentials,
+    follow_job,
+    problem_text,
+    sign_in,
+)
 
 
 def upload(session, gateway, token, path):
     with open(path, "rb") as handle:
         answer = session.post(f"{gateway}/api/v1/lead-imports",
                               headers={"Authorization": f"Bearer {token}"},
-                              files={"file": (os.path.basename(path), handle)})
+                              files={"file": (os.path.basename(path), handle)}, timeout=120)
     if answer.status_code != 202:
-        raise ImportFailed(f"The upload was refused: {problem_text(answer)}")
+        raise GatewayRefused(f"The upload was refused: {problem_text(answer)}")
     return answer.json()
 
 
 def follow(session, gateway, token, job, *, interval, timeout, sleep, out):
-    """Poll the job until it is done or failed, moving a progress bar over its rows."""
-    deadline = time.monotonic() + timeout
-    url = f"{gateway}/api/v1/lead-imports/{job['id']}"
-    with tqdm(total=job.get("total") or None, unit="row", desc="Importing", file=out) as bar:
-        while True:
-            if job.get("total") and bar.total != job["total"]:
-                bar.total = job["total"]
-            bar.update(max(0, (job.get("processed") or 0) - bar.n))
-            bar.set_postfix(created=job.get("created", 0),
-                            skipped=job.get("skipped_duplicates", 0),
-                            errors=len(job.get("errors") or []))
-            if job.get("status") in FINISHED:
-                return job
-            if time.monotonic() > deadline:
-                raise ImportFailed(f"The import {job['id']} was still {job.get('status')} "
-                                   f"after {timeout:g} s; ask again later.")
-            sleep(interval)
-            answer = session.get(url, headers={"Authorization": f"Bearer {token}"})
-            if answer.status_code != 200:
-                raise ImportFailed(f"Could not read the import: {problem_text(answer)}")
-            job = answer.json()
+    """Follow the import job with a progress bar over its rows."""
+    def progress(job):
+        return (job.get("processed") or 0, job.get("total") or None,
+                {"created": job.get("created", 0),
+                 "skipped": job.get("skipped_duplicates", 0),
+                 "errors": len(job.get("errors") or [])})
+    return follow_job(session, f"{gateway}/api/v1/lead-imports/{job['id']}", token, job,
+                      progress=progress, what="import", interval=interval, timeout=timeout,
+                      sleep=sleep, out=out, total=job.get("total") or None, unit="row",
+                      desc="Importing")
 
 
 def report(job, out):
@@ -93,12 +65,6 @@ def report(job, out):
                   f"{error.get('reason', '')}", file=out)
     if job.get("status") == "failed" and job.get("failure"):
         print(f"The import failed: {job['failure']}", file=out)
-
-
-def credentials(environ, ask_email, ask_password):
-    email = environ.get("SFA_EMAIL") or ask_email("Email: ")
-    password = environ.get("SFA_PASSWORD") or ask_password("Password: ")
-    return email, password
 
 
 def parse_args(argv):
@@ -123,7 +89,7 @@ def main(argv=None, *, session=None, environ=os.environ, sleep=time.sleep, out=s
         job = upload(session, gateway, token, args.file)
         job = follow(session, gateway, token, job, interval=args.interval,
                      timeout=args.timeout, sleep=sleep, out=out)
-    except (ImportFailed, OSError, requests.RequestException) as error:
+    except (GatewayRefused, OSError, requests.RequestException) as error:
         print(f"import_leads: {error}", file=out)
         return 1
     report(job, out)

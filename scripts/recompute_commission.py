@@ -14,76 +14,39 @@ import getpass
 import os
 import sys
 import time
+from pathlib import Path
 
 import requests
-from tqdm import tqdm
 
-DEFAULT_GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
-FINISHED = ("done", "failed")
-
-
-class RecomputeFailed(Exception):
-    """The gateway refused something; the message says what."""
-
-
-def problem_text(response):
-    """A problem+json answer as one line: its detail and the fields it names."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    detail = body.get("detail") or body.get("title") or f"HTTP {response.status_code}"
-    errors = body.get("errors") or {}
-    named = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
-    return f"{detail} ({named})" if named else detail
-
-
-def sign_in(session, gateway, email, password):
-    answer = session.post(f"{gateway}/api/v1/auth/sign-in",
-                          json={"email": email, "password": password}, timeout=10)
-    if answer.status_code != 200:
-        raise RecomputeFailed(f"Sign-in failed: {problem_text(answer)}")
-    return answer.json()["access_token"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file: see gateway_cli
+from gateway_cli import (  # noqa: E402
+    DEFAULT_GATEWAY,
+    GatewayRefused,
+    credentials,
+    follow_job,
+    problem_text,
+    sign_in,
+)
 
 
 def start(session, gateway, token, period):
     answer = session.post(f"{gateway}/api/v1/commission/periods/{period}/recompute",
                           headers={"Authorization": f"Bearer {token}"}, timeout=30)
     if answer.status_code not in (200, 201, 202):
-        raise RecomputeFailed(f"The recompute was refused: {problem_text(answer)}")
+        raise GatewayRefused(f"The recompute was refused: {problem_text(answer)}")
     return answer.json()
 
 
 def follow(session, gateway, token, job, *, interval, timeout, sleep, out):
-    """Poll the job until it is done or failed, moving a progress bar over its payees."""
-    deadline = time.monotonic() + timeout
-    url = f"{gateway}/api/v1/commission/recomputes/{job['id']}"
-    with tqdm(total=job.get("payees_total") or None, unit="payee",
-              desc=f"Recomputing {job.get('period', '')}", file=out) as bar:
-        while True:
-            if job.get("payees_total") is not None and bar.total != job["payees_total"]:
-                bar.total = job["payees_total"]
-                bar.refresh()
-            bar.update(max(0, (job.get("payees_done") or 0) - bar.n))
-            bar.set_postfix(lines=job.get("lines_written", 0))
-            if job.get("status") in FINISHED:
-                return job
-            if time.monotonic() > deadline:
-                raise RecomputeFailed(f"The recompute {job['id']} was still "
-                                      f"{job.get('status')} after {timeout:g} s; ask again "
-                                      f"later.")
-            sleep(interval)
-            answer = session.get(url, headers={"Authorization": f"Bearer {token}"},
-                                 timeout=10)
-            if answer.status_code != 200:
-                raise RecomputeFailed(f"Could not read the recompute: {problem_text(answer)}")
-            job = answer.json()
-
-
-def credentials(environ, ask_email, ask_password):
-    email = environ.get("SFA_EMAIL") or ask_email("Email: ")
-    password = environ.get("SFA_PASSWORD") or ask_password("Password: ")
-    return email, password
+    """Follow the recompute job with a progress bar over its payees."""
+    def progress(job):
+        return (job.get("payees_done") or 0, job.get("payees_total"),
+                {"lines": job.get("lines_written", 0)})
+    return follow_job(session, f"{gateway}/api/v1/commission/recomputes/{job['id']}", token,
+                      job, progress=progress, what="recompute", interval=interval,
+                      timeout=timeout, sleep=sleep, out=out,
+                      total=job.get("payees_total") or None, unit="payee",
+                      desc=f"Recomputing {job.get('period', '')}")
 
 
 def parse_args(argv):
@@ -108,7 +71,7 @@ def main(argv=None, *, session=None, environ=os.environ, sleep=time.sleep, out=s
         job = start(session, gateway, token, args.period)
         job = follow(session, gateway, token, job, interval=args.interval,
                      timeout=args.timeout, sleep=sleep, out=out)
-    except (RecomputeFailed, requests.RequestException) as error:
+    except (GatewayRefused, requests.RequestException) as error:
         print(f"recompute_commission: {error}", file=out)
         return 1
     print(f"Recompute {job['id']} of {job.get('period')}: {job.get('status')}; "

@@ -164,7 +164,7 @@ class GatewaySession:
     def __init__(self, client, base):
         self.client, self.base = client, base
 
-    def post(self, url, json=None, headers=None, files=None):
+    def post(self, url, json=None, headers=None, files=None, timeout=None):
         path = url.removeprefix(self.base)
         if files:
             data = {name: (io.BytesIO(handle.read()), filename)
@@ -173,7 +173,7 @@ class GatewaySession:
                                           content_type="multipart/form-data"))
         return Reply(self.client.post(path, json=json, headers=headers))
 
-    def get(self, url, headers=None):
+    def get(self, url, headers=None, timeout=None):
         return Reply(self.client.get(url.removeprefix(self.base), headers=headers))
 
 
