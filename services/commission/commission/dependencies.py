@@ -7,13 +7,12 @@ recompute jobs). Money goes in as Decimal128 and comes out as ``Money`` again
 (``storage.py``), so nothing above the stores sees a storage type.
 """
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from sfa_common.mongo import Repository
 
 from .ledger_store import LedgerStore, PeriodStore
 from .plan_store import PlanStore
-from .settings import CommissionSettings, relay_seconds
+from .settings import CommissionSettings
 
 
 class CommissionRepository(PlanStore, LedgerStore, PeriodStore, Repository):
@@ -32,39 +31,3 @@ class Settings(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.settings
-
-
-class Background(DependencyProvider):
-    """Runs long work (a period's recompute) in a thread the container manages, after
-    the RPC that started it has answered; the container's stop kills it. ``pending``
-    keeps the threads still running, so a test can wait for them instead of sleeping."""
-
-    def setup(self):
-        self.pending = {}
-
-    def get_dependency(self, worker_ctx):
-        return self.spawn
-
-    def spawn(self, key, function, *args):
-        thread = self.container.spawn_managed_thread(
-            lambda: function(*args), identifier=f"commission.background.{key}")
-        self.pending[key] = thread
-        thread.link(lambda _: self.pending.pop(key, None))
-        return thread
-
-    def wait_all(self):
-        for thread in list(self.pending.values()):
-            thread.wait()
-
-
-class OutboxRelayTimer(Timer):
-    """nameko's timer, firing every ``OUTBOX_RELAY_SECONDS`` of the config."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = relay_seconds(self.container.config)
-
-
-relay_timer = OutboxRelayTimer.decorator

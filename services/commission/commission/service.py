@@ -16,9 +16,10 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.service import Background, relay_timer
 
 from . import ledger_entrypoints, plan_entrypoints
-from .dependencies import Background, CommissionRepository, Settings, relay_timer
+from .dependencies import CommissionRepository, Settings
 
 log = logging.getLogger(__name__)
 

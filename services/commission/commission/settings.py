@@ -3,14 +3,10 @@ values come from the environment) and checked once at start-up: a malformed valu
 stops the service with a ``SettingsError`` that names it."""
 from dataclasses import dataclass
 
-from sfa_common.settings import positive_float, positive_int
+from sfa_common.settings import positive_int, relay_seconds
 
 DEFAULT_RECOMPUTE_CHUNK = 25
-DEFAULT_RELAY_SECONDS = 5.0
 
-
-def relay_seconds(mapping):
-    return positive_float(mapping, "OUTBOX_RELAY_SECONDS", DEFAULT_RELAY_SECONDS)
 
 
 @dataclass(frozen=True)

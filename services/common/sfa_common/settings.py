@@ -153,3 +153,12 @@ class ServiceSettings:
             mongo_uri=mongo_uri(mapping),
             rpc_timeout=positive_float(mapping, "RPC_TIMEOUT", DEFAULT_RPC_TIMEOUT),
         )
+
+
+DEFAULT_RELAY_SECONDS = 5.0
+
+
+def relay_seconds(mapping):
+    """``OUTBOX_RELAY_SECONDS``: how long an event may wait in a record's outbox before
+    the relay sends it again (every service with an outbox)."""
+    return positive_float(mapping, "OUTBOX_RELAY_SECONDS", DEFAULT_RELAY_SECONDS)

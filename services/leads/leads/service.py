@@ -15,9 +15,10 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.service import Background, relay_timer
 
 from . import lead_entrypoints, registration_entrypoints
-from .dependencies import Background, LeadRepository, Settings, relay_timer
+from .dependencies import LeadRepository, Settings
 
 log = logging.getLogger(__name__)
 

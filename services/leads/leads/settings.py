@@ -8,14 +8,17 @@ section at the end (``RegistrationSettings``), built into ``LeadsSettings.regist
 from dataclasses import dataclass
 
 from sfa_common.contracts.registrations import PARTNER_TIERS
-from sfa_common.settings import SettingsError, flag, positive_float, positive_int, text
+from sfa_common.settings import (
+    SettingsError,
+    flag,
+    positive_float,
+    positive_int,
+    relay_seconds,
+    text,
+)
 
-DEFAULT_RELAY_SECONDS = 5.0
 DEFAULT_IMPORT_CHUNK = 200
 
-
-def relay_seconds(mapping):
-    return positive_float(mapping, "OUTBOX_RELAY_SECONDS", DEFAULT_RELAY_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from bson import ObjectId
 from bson.decimal128 import Decimal128
 from bson.errors import InvalidId
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -27,7 +26,7 @@ from sfa_common.paging import fetch_page
 from sfa_common.scope import scoped
 
 from .quotas import period_window
-from .settings import OpportunitySettings, relay_seconds
+from .settings import OpportunitySettings
 from .stages import OPEN
 
 # The customer's fields its contacts copy, so the same scopes select them.
@@ -525,16 +524,3 @@ class Settings(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.settings
-
-
-class OutboxRelayTimer(Timer):
-    """nameko's timer, firing every ``OUTBOX_RELAY_SECONDS`` of the config."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = relay_seconds(self.container.config)
-
-
-relay_timer = OutboxRelayTimer.decorator

@@ -55,7 +55,7 @@ from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
 from sfa_common.periods import is_period_key
-from sfa_common.service import load, record_id
+from sfa_common.service import load, record_id, relay_timer
 
 from . import competitors, reports, stages
 from .dependencies import (
@@ -63,7 +63,6 @@ from .dependencies import (
     OpportunityRepository,
     Settings,
     object_id,
-    relay_timer,
 )
 from .outbox import pending_event
 from .quotas import attainment

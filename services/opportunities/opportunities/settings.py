@@ -4,13 +4,12 @@ value stops the service with a ``SettingsError`` that names it."""
 from dataclasses import dataclass
 
 from sfa_common.money import MoneyError, check_currency, to_decimal
-from sfa_common.settings import SettingsError, positive_float, positive_int, text
+from sfa_common.settings import SettingsError, positive_int, relay_seconds, text
 
 from .reports import RfmRules
 from .stages import Pipeline
 
 DEFAULT_STAGES = "qualify:10,needs_analysis:25,proposal:50,negotiation:75"
-DEFAULT_RELAY_SECONDS = 5.0
 DEFAULT_RFM = {"RFM_CURRENCY": "CNY", "RFM_RECENCY_DAYS": "90,365", "RFM_FREQUENCY": "5,2",
                "RFM_MONETARY": "1000000,100000", "RFM_WINDOW_DAYS": 730}
 
@@ -21,9 +20,6 @@ def pipeline(mapping):
     except ValueError as error:
         raise SettingsError("OPPORTUNITY_STAGES", str(error)) from None
 
-
-def relay_seconds(mapping):
-    return positive_float(mapping, "OUTBOX_RELAY_SECONDS", DEFAULT_RELAY_SECONDS)
 
 
 def _pair(mapping, name, parse, ascending):

@@ -6,13 +6,13 @@ Money goes in as ``Money.to_document()`` (Decimal128, exact on both engines) and
 out as ``Money`` again, so nothing above the stores sees a storage type.
 """
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from sfa_common.mongo import Repository
+from sfa_common.service import ConfiguredTimer
 
 from .catalogue_store import CatalogueStore
 from .quote_store import QuoteStore
-from .settings import QuotesSettings, expiry_seconds, relay_seconds
+from .settings import QuotesSettings, expiry_seconds
 
 
 class QuotesRepository(CatalogueStore, QuoteStore, Repository):
@@ -31,24 +31,8 @@ class Settings(DependencyProvider):
         return self.settings
 
 
-class _ConfiguredTimer(Timer):
-    """nameko's timer, its interval read from the config when the container starts."""
-    interval_from = None
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = type(self).interval_from(self.container.config)
-
-
-class OutboxRelayTimer(_ConfiguredTimer):
-    interval_from = staticmethod(relay_seconds)
-
-
-class QuoteExpiryTimer(_ConfiguredTimer):
+class QuoteExpiryTimer(ConfiguredTimer):
     interval_from = staticmethod(expiry_seconds)
 
 
-relay_timer = OutboxRelayTimer.decorator
 expiry_timer = QuoteExpiryTimer.decorator

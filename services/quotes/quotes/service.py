@@ -16,9 +16,10 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.service import relay_timer
 
 from . import catalogue_entrypoints, quote_entrypoints
-from .dependencies import QuotesRepository, Settings, expiry_timer, relay_timer
+from .dependencies import QuotesRepository, Settings, expiry_timer
 
 log = logging.getLogger(__name__)
 

@@ -4,14 +4,13 @@ stops the service with a ``SettingsError`` that names it."""
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sfa_common.settings import SettingsError, positive_float, positive_int, text
+from sfa_common.settings import SettingsError, positive_float, positive_int, relay_seconds, text
 
 DEFAULT_TAX_PERCENT = "13"
 DEFAULT_THRESHOLDS = ("sales_rep:10,sales_manager:20,channel_manager:15,partner_rep:5,"
                       "partner_admin:5")
 DEFAULT_VALID_DAYS = 30
 DEFAULT_EXPIRY_SECONDS = 300.0
-DEFAULT_RELAY_SECONDS = 5.0
 
 
 def _percent(raw):
@@ -50,9 +49,6 @@ def discount_thresholds(mapping):
 def expiry_seconds(mapping):
     return positive_float(mapping, "QUOTE_EXPIRY_SECONDS", DEFAULT_EXPIRY_SECONDS)
 
-
-def relay_seconds(mapping):
-    return positive_float(mapping, "OUTBOX_RELAY_SECONDS", DEFAULT_RELAY_SECONDS)
 
 
 @dataclass(frozen=True)

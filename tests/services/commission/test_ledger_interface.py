@@ -20,8 +20,8 @@ from commission_support import (
 from nameko.testing.services import entrypoint_hook
 from support import stored
 
-from commission.dependencies import Background
 from sfa_common.errors import Conflict, NotFound
+from sfa_common.service import Background
 
 
 @pytest.fixture
