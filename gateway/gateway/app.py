@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sfa_common.mongo import connect, database
 
-from . import problems
+from . import idempotency, observability, problems
 from .api import (
     Api,
     accounts,
@@ -80,6 +80,7 @@ def create_app(config=None):
     app.config.update(overrides)
     settings = GatewaySettings.from_mapping({**os.environ, **overrides})
     app.config["SETTINGS"] = settings
+    observability.install(app, {**os.environ, **overrides})   # logs, X-Request-ID, metrics
     if settings.trusted_proxy_hops:
         # Only then is X-Forwarded-For believed, and only as many hops as configured.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)
@@ -91,9 +92,11 @@ def create_app(config=None):
     atexit.register(rpc_pool.close)
     atexit.register(ready_pool.close)
 
-    api = Api(app, spec_kwargs={"extra_plugins": [web.BearerSecurityPlugin()]})
+    api = Api(app, spec_kwargs={"extra_plugins": [web.BearerSecurityPlugin(),
+                                                  idempotency.IdempotencyKeyPlugin()]})
     identity = create_identity(app, settings)
     web.install(app, api, identity)
+    idempotency.install(app, api, identity.store.db)   # after authentication
     app.extensions["enforcer"] = create_enforcer(identity)
     for module in (health, auth, admin, policies, partner_users, leads, lead_imports,
                    assignment_rules, registrations, offers, accounts, contacts,

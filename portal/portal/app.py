@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from . import auth, errors, formatting, health, labels
+from . import auth, errors, formatting, health, labels, observability
 from .catalogue import bp as catalogue_bp
 from .commission import bp as commission_bp
 from .customers import bp as customers_bp
@@ -50,6 +50,8 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,  # the portal's forms are small
     )
     app.config.update({key: value for key, value in overrides.items() if key not in NAMES})
+    # Log lines, X-Request-ID and metrics; checks LOG_FORMAT and LOG_LEVEL.
+    observability.install(app, {**os.environ, **overrides})
     app.extensions["gateway"] = GatewayClient(settings.gateway_url, settings.gateway_timeout,
                                                 settings.client_secret)
 

@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import requests
 
+from . import logs
+
 PRODUCTS_PAGE_SIZE = 50
 TEAM_PAGE_SIZE = 50
 OPPORTUNITIES_PAGE_SIZE = 25
@@ -135,6 +137,9 @@ class GatewayClient:
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        request_id = logs.correlation_id()
+        if request_id:   # the gateway logs it and passes it on to the services
+            headers["X-Request-ID"] = request_id
         try:
             response = self.session.request(method, self.base_url + path, params=params,
                                             json=body, headers=headers,

@@ -93,6 +93,9 @@ def system(rabbit_manager, tmp_path_factory):
            "RPC_TIMEOUT": "2", "READY_TIMEOUT": "1",
            "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port()),
            "PORTAL_PORT": str(free_port()), "PORTAL_WORKERS": "1",
+           # Each service's ops server on a free port, not the Procfile's fixed 9101-9104
+           # that a `make run` on the same machine holds.
+           "OPS_PORT": "0",
            "BOOTSTRAP_ADMIN_EMAIL": ADMIN[0], "BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
            "PORTAL_CLIENT_SECRET": "e2e-portal-client-secret-0123456789abcdef"}
     env["GATEWAY_URL"] = f"http://127.0.0.1:{env['GATEWAY_PORT']}"

@@ -5,8 +5,11 @@ import time
 import pytest
 from support import stored
 
+from commission.service import CommissionService
 from gateway.app import create_app
 from leads.service import LeadsService
+from opportunities.service import OpportunitiesService
+from quotes.service import QuotesService
 
 RPC_TIMEOUT = 2.0
 READY_TIMEOUT = 1.0
@@ -58,6 +61,28 @@ def test_the_gateway_recovers_when_the_service_returns(client, start_leads):
     assert client.post("/api/v1/leads", json={"company": "Acme"}).status_code == 503
     start_leads()
     assert client.post("/api/v1/leads", json={"company": "Acme"}).status_code == 201
+
+
+def test_a_returning_service_answers_the_same_request_and_readiness_comes_back(
+        client, start_service):
+    for service in (OpportunitiesService, QuotesService, CommissionService):
+        start_service(service)
+    leads = start_service(LeadsService)
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/api/v1/leads").status_code == 200
+
+    leads.stop()
+    response, elapsed = timed(lambda: client.get("/api/v1/leads"))
+    assert response.status_code == 503
+    assert elapsed < RPC_TIMEOUT + SLACK
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert {name for name, state in ready.get_json()["services"].items()
+            if state != "ok"} == {"leads"}
+
+    start_service(LeadsService)       # the same gateway: no restart, no new pool
+    assert client.get("/api/v1/leads").status_code == 200
+    assert client.get("/readyz").status_code == 200
 
 
 def test_a_request_that_timed_out_never_runs_later(client, start_leads):

@@ -57,6 +57,7 @@ MATRIX = {
     **{route: NOBODY_BUT_ADMINS for route in ADMIN_ROUTES},
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
+    ("GET", "/metrics"): OPEN,
     ("GET", "/openapi.json"): OPEN,
     ("POST", "/api/v1/auth/sign-in"): PUBLIC_BAD_BODY,
     ("POST", "/api/v1/auth/accept-invitation"): PUBLIC_BAD_BODY,

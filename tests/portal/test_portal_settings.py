@@ -157,7 +157,8 @@ def test_gunicorn_conf_defaults():
     assert conf["bind"] == "0.0.0.0:8001"
     assert conf["threads"] == 8
     assert conf["workers"] == 2
-    assert conf["accesslog"] == "-"
+    assert conf["accesslog"] is None   # the app logs each request, with its correlation id
+    assert conf["logconfig_dict"]["root"]["handlers"] == ["console"]
     assert conf["control_socket_disable"] is True  # the default path is shared per user
     # One key drawn in the master, inherited by every worker.
     assert len(env["SECRET_KEY"]) >= 32

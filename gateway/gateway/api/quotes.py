@@ -16,7 +16,7 @@ author); sending, accepting, declining and revising are the company's.
 import base64
 import binascii
 
-from flask import Response, g, request
+from flask import Response, g
 
 from sfa_common.contracts.quotes import (
     ActorSchema,
@@ -26,8 +26,9 @@ from sfa_common.contracts.quotes import (
     QuoteUpdateSchema,
     RejectionSchema,
 )
-from sfa_common.errors import Forbidden, ValidationFailed
+from sfa_common.errors import Forbidden
 
+from ..idempotency import idempotency_key
 from ..scopes import scope_for
 from ..services import call
 from ..views import (
@@ -44,8 +45,6 @@ from .directory import granted, internal_only, own_partner_org
 blp = Blueprint("quotes", __name__, url_prefix="/api/v1/quotes",
                 description="Quotes (报价), their versions, approval and PDF")
 
-MAX_IDEMPOTENCY_KEY = 100
-
 
 def actor():
     """Who acts, as the quotes service wants it: the user, their roles (the discount
@@ -59,15 +58,13 @@ def actor():
 
 
 def _source_key():
-    """The create's idempotency key: the client's ``Idempotency-Key``, kept apart per
-    user (two users' keys never meet); none without the header."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise ValidationFailed("The Idempotency-Key header is malformed.", {
-            "Idempotency-Key": [f"Must be 1-{MAX_IDEMPOTENCY_KEY} printable characters."]})
-    return f"http:{g.subject.user_id}:{key}"
+    """The create's idempotency key in the quotes service: the client's
+    ``Idempotency-Key``, kept apart per user (two users' keys never meet); none without
+    the header. The gateway already replays a retry (``gateway.idempotency``); this
+    keeps the create idempotent should a gateway die between the call and keeping the
+    answer."""
+    key = idempotency_key()
+    return None if key is None else f"http:{g.subject.user_id}:{key}"
 
 
 def _quoting_scope():

@@ -16,6 +16,7 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.ops import Ops
 from sfa_common.service import Background, relay_timer
 
 from . import ledger_entrypoints, plan_entrypoints
@@ -35,6 +36,7 @@ class CommissionService(common.HealthMixin, plan_entrypoints.PlanEntrypoints,
     settings = Settings()
     opportunities = RpcProxy("opportunities")
     dispatch = EventDispatcher()
+    ops = Ops()
     background = Background()
 
     def _publish(self, collection, record_id, event):

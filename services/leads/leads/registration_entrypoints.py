@@ -8,7 +8,6 @@ outbox entry, then clear it), ``_lead`` and ``_convert`` (the leads' conversion 
 """
 import logging
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import Timer
 
@@ -34,6 +33,7 @@ from sfa_common.contracts.registrations import (
     ReviewSchema,
 )
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
+from sfa_common.handlers import event_handler
 from sfa_common.service import load, record_id
 
 from . import conflicts, offers, registration_states

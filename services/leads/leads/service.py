@@ -15,6 +15,7 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.ops import Ops
 from sfa_common.service import Background, relay_timer
 
 from . import lead_entrypoints, registration_entrypoints
@@ -34,6 +35,7 @@ class LeadsService(common.HealthMixin, lead_entrypoints.LeadEntrypoints,
     settings = Settings()
     opportunities = RpcProxy("opportunities")
     dispatch = EventDispatcher()
+    ops = Ops()
     background = Background()
 
     def _publish(self, collection, record_id, event):

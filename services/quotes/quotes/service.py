@@ -16,6 +16,7 @@ from sfa_common import service as common
 from sfa_common.clock import utcnow
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.ops import Ops
 from sfa_common.service import relay_timer
 
 from . import catalogue_entrypoints, quote_entrypoints
@@ -35,6 +36,7 @@ class QuotesService(common.HealthMixin, catalogue_entrypoints.CatalogueEntrypoin
     settings = Settings()
     opportunities = RpcProxy("opportunities")
     dispatch = EventDispatcher()
+    ops = Ops()
 
     def _publish(self, collection, record_id, event):
         """Dispatch an event a write queued, then take it off the record's outbox. The
