@@ -235,6 +235,22 @@ def test_a_partner_admin_sees_its_organisations_statement_without_the_reps(
                                f"{PATH}/statements/{period}/partner_org/{org}/csv"), 404)
 
 
+def test_a_statement_with_nothing_yet_is_empty_for_those_who_read_it(people, services,
+                                                                     period, boss):
+    """Before anything is won the rep's statement has no lines and a zero total in the
+    plan's currency; for anyone who does not read the rep's statements it stays a 404."""
+    assigned(people, people.created("ops", f"{PATH}/plans", rep_plan()), "user",
+             people.ids["rep1"])
+    for who in ("rep1", "boss", "ops"):
+        empty = answer(people, who, "GET",
+                       f"{PATH}/statements/{period}/user/{people.ids['rep1']}")
+        assert (empty["lines"], empty["total"]) == ([], {"amount": "0", "currency": "CNY"})
+    for who in ("rep2", "aa", "pa1"):
+        assert_problem(statement(people, who, period, "user", people.ids["rep1"]), 404)
+    assert_problem(statement(people, "ops", period, "user", "0" * 24), 404)
+    assert_problem(statement(people, "rep1", "2001-01", "user", people.ids["rep1"]), 404)
+
+
 def test_the_preview_checks_splits_and_payees_and_stores_nothing(people, settled, period):
     rep1, rep2 = people.ids["rep1"], people.ids["rep2"]
     deal = {"amount": cny("20000.00"), "owner_id": rep1}

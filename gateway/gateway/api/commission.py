@@ -38,7 +38,7 @@ from sfa_common.contracts.commission import (
     StatementRowPageSchema,
     StatementSchema,
 )
-from sfa_common.errors import Forbidden, NotFound
+from sfa_common.errors import Forbidden, NotFound, ValidationFailed
 
 from ..scopes import require, scope_for
 from ..services import call
@@ -263,8 +263,13 @@ def get_statement(period, payee_kind, payee_id):
     the totals by component. 404 outside your scope."""
     record = f"{period}/{payee_kind}/{payee_id}"
     _partner_payee_only(payee_kind, record)
-    return call("commission", "get_statement", period, payee_kind, payee_id,
-                _statement_scope(record))
+    statement = call("commission", "get_statement", period, payee_kind, payee_id,
+                     _statement_scope(record))
+    # A statement without lines carries no scope fields for the service to check: it is
+    # answered only for a payee whose statements the caller reads.
+    if not statement["lines"] and not _readable(payee_kind, payee_id):
+        raise NotFound(f"No commission statement {record!r}.")
+    return statement
 
 
 @blp.route("/statements/<period>/<payee_kind>/<payee_id>/csv")
@@ -294,20 +299,33 @@ def _ascii(file_name):
 
 # -- the what-if preview ----------------------------------------------------------------
 
-def _previewable(payee_kind, payee_id):
-    """A payee whose statements the caller reads (a rep themself, a manager their team,
-    a partner admin its organisation, sales ops anyone); a payee outside that is 403
-    naming ``payee_id``, one that does not exist 400."""
+def _payee_record(payee_kind, payee_id):
+    """The scope fields a payee's statement lines carry; a payee that does not exist is
+    a 400 naming ``payee_id``."""
     payee = _payee(payee_kind, payee_id)
     if payee_kind == PARTNER_PAYEE:
-        record = {"payee_kind": payee_kind, "payee_id": payee_id, "partner_org_id": payee_id,
-                  "owner_id": None, "department_id": None}
-    else:
-        department = payee.get("main_department_id")
-        record = {"payee_kind": payee_kind, "payee_id": payee_id, "owner_id": payee_id,
-                  "department_id": str(department) if department else None,
-                  "partner_org_id": None}
-    if not filter_applies(_statement_scope(), record):
+        return {"payee_kind": payee_kind, "payee_id": payee_id, "partner_org_id": payee_id,
+                "owner_id": None, "department_id": None}
+    department = payee.get("main_department_id")
+    return {"payee_kind": payee_kind, "payee_id": payee_id, "owner_id": payee_id,
+            "department_id": str(department) if department else None,
+            "partner_org_id": None}
+
+
+def _readable(payee_kind, payee_id):
+    """Whether the caller reads this payee's statements (a rep themself, a manager their
+    team, a partner admin its organisation, sales ops anyone); False for no such payee."""
+    try:
+        record = _payee_record(payee_kind, payee_id)
+    except ValidationFailed:
+        return False
+    return filter_applies(_statement_scope(), record)
+
+
+def _previewable(payee_kind, payee_id):
+    """A payee whose statements the caller reads; a payee outside that is 403 naming
+    ``payee_id``, one that does not exist 400."""
+    if not filter_applies(_statement_scope(), _payee_record(payee_kind, payee_id)):
         raise Forbidden("You may not preview commission for that payee.",
                         {"payee_id": ["Outside the statements you may read."]})
 

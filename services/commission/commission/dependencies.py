@@ -3,8 +3,9 @@ recompute jobs and the outbox relay's timer.
 
 ``CommissionRepository`` is composed of the plans' store (``plan_store.py``: plans and
 assignments) and the ledger's (``ledger_store.py``: periods, wins, ledger lines,
-recompute jobs). Money goes in as Decimal128 and comes out as ``Money`` again
-(``storage.py``), so nothing above the stores sees a storage type.
+recompute jobs). ``storage.py`` turns values into their stored form and back (plans'
+money as Decimal128, ledger rows in integer minor units, wins' decimals as exact
+strings), so nothing above the stores sees a storage type.
 """
 from nameko.extensions import DependencyProvider
 
@@ -18,8 +19,6 @@ from .settings import CommissionSettings
 class CommissionRepository(PlanStore, LedgerStore, PeriodStore, Repository):
     indexes = {**PlanStore.indexes, **LedgerStore.indexes, **PeriodStore.indexes}
     outbox_collections = PeriodStore.outbox_collections
-
-
 
 
 class Settings(DependencyProvider):

@@ -65,7 +65,7 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 PERCENT_STEP = Decimal("0.01")
 # Fields of a stored row that are not part of a line (a clawback copies a stored line).
-_ROW_ONLY = ("_id", "seq", "created_at", "adjusts_period")
+_ROW_ONLY = ("_id", "seq", "created_at", "adjusts_period", "entry_number")
 
 
 def _money(amount, currency):

@@ -11,8 +11,8 @@ Events are at-least-once. Each handler first records its fact with the event id 
 conditional update (a redelivered event changes nothing there), then settles the
 payees the fact touches, which writes deltas only: a redelivery, or a retry after a
 failure between the two steps, settles to the same ledger. A malformed payload is
-logged and dropped; any other failure puts the event back on the queue (the work is
-idempotent, so the retry is safe).
+logged and dropped; any other failure retries the event, EVENT_MAX_ATTEMPTS times
+before it is parked (``sfa_common.handlers``; the work is idempotent, so a retry is safe).
 """
 import base64
 import logging
@@ -20,7 +20,6 @@ from datetime import UTC, datetime, time
 
 import eventlet
 from marshmallow import EXCLUDE
-from nameko.events import event_handler
 from nameko.rpc import rpc
 
 from sfa_common.clock import utcnow
@@ -38,6 +37,7 @@ from sfa_common.contracts.commission import (
 from sfa_common.contracts.opportunities import OpportunityEventSchema
 from sfa_common.contracts.quotes import QuoteAcceptedEventSchema
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
+from sfa_common.handlers import event_handler
 from sfa_common.money import Money
 from sfa_common.periods import is_period_key, period_bounds
 from sfa_common.schemas import UTCDateTime
@@ -124,7 +124,7 @@ class LedgerEntrypoints:
 
     # -- events ---------------------------------------------------------------------------
 
-    @event_handler("opportunities", "opportunity_won", requeue_on_error=True)
+    @event_handler("opportunities", "opportunity_won")
     def on_opportunity_won(self, payload):
         """A won deal: filed by ``won_at`` (its ``closed_at``), then its period settled
         for every payee it credits."""
@@ -135,7 +135,7 @@ class LedgerEntrypoints:
         win, _new = self.store.record_win(_win(event, won_at), event["event_id"])
         return self._settle(win["period"], win["payee_keys"], event["event_id"])
 
-    @event_handler("opportunities", "opportunity_reopened", requeue_on_error=True)
+    @event_handler("opportunities", "opportunity_reopened")
     def on_opportunity_reopened(self, payload):
         """A won deal reopened: its win is reversed now; the engine claws its lines back
         in the period of the reversal when that is inside the plan's clawback window."""
@@ -155,7 +155,7 @@ class LedgerEntrypoints:
             return 0      # the win itself has not arrived yet; its event settles both
         return self._settle(win["reversal_period"], win["payee_keys"], event["event_id"])
 
-    @event_handler("quotes", "quote_accepted", requeue_on_error=True)
+    @event_handler("quotes", "quote_accepted")
     def on_quote_accepted(self, payload):
         """Attach the accepted quote's lines to its deal's win (product and category
         rates read them). It never adds money by itself: accepting the quote won the
@@ -249,11 +249,28 @@ class LedgerEntrypoints:
         """One payee's lines in one period (booked there, adjustments included) with
         totals by component. None inside ``scope``: NotFound."""
         lines = self._statement_lines(period, payee_kind, payee_id, scope)
-        if not lines:
+        found = self.store.find_period(period)
+        if found is None or (not lines and self.store.has_lines(
+                period, payee_key(payee_kind, payee_id))):
+            # No period, or lines that are all outside the scope: the same 404.
             raise NotFound(f"No statement for {payee_kind} {payee_id} in {period}.")
-        status = (self.store.find_period(period) or {}).get("status", "open")
-        return StatementSchema().dump(statements.statement(period, status, payee_kind,
-                                                           payee_id, lines))
+        # No lines yet (nothing won, or the period not recomputed): an empty statement
+        # in the currency of the payee's plan. The gateway answers it only for a payee
+        # the caller may read.
+        currency = None if lines else self._plan_currency(period, payee_kind, payee_id)
+        return StatementSchema().dump(statements.statement(
+            period, found["status"], payee_kind, payee_id, lines, currency))
+
+    def _plan_currency(self, period, payee_kind, payee_id):
+        plan = self._assigned_plan(period, payee_key(payee_kind, payee_id))
+        return plan["currency"] if plan else None
+
+    def _assigned_plan(self, period, key):
+        """The plan assigned to payee ``key`` for ``period``, or None."""
+        first, last = (day.isoformat() for day in period_bounds(period))
+        assignment = choose_assignment(
+            self.store.assignments_over(first, last, [key]).get(key), last)
+        return assignment and self.store.find_plan(record_id(assignment["plan_id"], "plan"))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_statements(self, query, scope):
@@ -290,15 +307,12 @@ class LedgerEntrypoints:
         wanted = load(PreviewRequestSchema(), request)
         key = payee_key(wanted["payee_kind"], wanted["payee_id"])
         period = wanted["period"]
-        first, last = (day.isoformat() for day in period_bounds(period))
         if wanted["plan_id"] is not None:
             plan = self.store.find_plan(wanted["plan_id"])
             if plan is None:
                 raise ValidationFailed("No such plan.", {"plan_id": ["No such plan."]})
         else:
-            assignment = choose_assignment(
-                self.store.assignments_over(first, last, [key]).get(key), last)
-            plan = assignment and self.store.find_plan(record_id(assignment["plan_id"], "plan"))
+            plan = self._assigned_plan(period, key)
             if plan is None:
                 message = "The payee has no plan in this period; name a plan_id."
                 raise ValidationFailed(message, {"plan_id": [message]})

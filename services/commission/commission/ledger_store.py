@@ -8,25 +8,25 @@ redelivered event matches nothing and changes nothing. (No unique index on
 ``event_ids``: an event names its document, so the per-document condition suffices, and
 the embedded engine checks a unique index by scanning the collection on every insert.)
 
-Ledger lines are never updated or deleted: a change is a further row (a delta) with
-the same ``key`` and the next ``seq``. A row's ``_id`` is ``key#seq`` (unique by
-nature, and checked in constant time on both engines), so two writers that computed a
-correction from the same ledger collide instead of paying twice; the loser reads the
+Ledger rows are never updated or deleted: a change is a further row (a delta) with
+the same ``key`` and the next ``seq``, and a row's id is ``key#seq``. Rows are stored in
+entries (``storage.encode_entries``): what one settle writes for one payee, numbered per
+payee and period. An entry's ``_id`` is ``period|payee#number`` (unique by nature, and
+checked in constant time on both engines), so two writers that computed a correction
+from the same ledger collide on the number instead of paying twice; the loser reads the
 ledger again and retries.
 """
 from datetime import UTC, date
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from sfa_common.clock import utcnow
 from sfa_common.errors import Conflict
 from sfa_common.events import outbox_entry, stamp
 from sfa_common.periods import period_bounds
 
-from .storage import from_storage, to_storage
-
-DUPLICATE_KEY = 11000
+from .storage import decode_entries, decode_win, encode_entries, encode_win, to_storage
 
 
 def period_of(moment):
@@ -153,9 +153,9 @@ class LedgerStore:
                        sparse=True),
             IndexModel([("opportunity_id", ASCENDING), ("won_at", DESCENDING)]),
         ],
-        "lines": [
+        "ledger": [
             IndexModel([("for_period", ASCENDING), ("payee_key", ASCENDING)]),
-            IndexModel([("payee_key", ASCENDING), ("deal.opportunity_id", ASCENDING)]),
+            IndexModel([("payee_key", ASCENDING), ("rows.deal.opportunity_id", ASCENDING)]),
             IndexModel([("period", ASCENDING), ("payee_key", ASCENDING)]),
             IndexModel([("owner_id", ASCENDING)]), IndexModel([("department_id", ASCENDING)]),
             IndexModel([("partner_org_id", ASCENDING)]),
@@ -180,7 +180,7 @@ class LedgerStore:
         """Store a won deal (``opportunity_id|won_at``); True when the event was new. A
         quote accepted before the win arrived is attached now."""
         new = self._record("wins", win_id(win), event_id,
-                           {**to_storage(filed_win(win)), "source_event_id": event_id})
+                           {**encode_win(filed_win(win)), "source_event_id": event_id})
         pending = self.db.pending_quotes.find_one({"_id": win["opportunity_id"]})
         if pending is not None:
             self.db.wins.update_one({"_id": win_id(win), "quote": None},
@@ -193,7 +193,7 @@ class LedgerStore:
         documents = []
         for win in wins:
             filed = filed_win(win)
-            documents.append({**to_storage(filed), "_id": win_id(win),
+            documents.append({**encode_win(filed), "_id": win_id(win),
                               "event_ids": [win["source_event_id"]]})
         if documents:
             self.db.wins.insert_many(documents)
@@ -205,7 +205,7 @@ class LedgerStore:
         document that the won event fills in."""
         reversed_id = win_id({"opportunity_id": opportunity_id, "won_at": won_at})
         new = self._record("wins", reversed_id, event_id,
-                           {**to_storage(reversal), "opportunity_id": opportunity_id,
+                           {**reversal, "opportunity_id": opportunity_id,
                             "won_at": won_at})
         return self.find_win(reversed_id), new
 
@@ -224,58 +224,65 @@ class LedgerStore:
 
     def find_win(self, win_id):
         document = self.db.wins.find_one({"_id": win_id})
-        return None if document is None else from_storage(document)
+        return None if document is None else decode_win(document)
 
     def wins_of(self, period, payee_keys=None):
         """Wins in ``period`` (by won_at) with their amount known, of ``payee_keys``."""
         query = {"period": period, "amount": {"$exists": True}}
         if payee_keys is not None:
             query["payee_keys"] = {"$in": sorted(payee_keys)}
-        return [from_storage(document) for document in self.db.wins.find(query)]
+        return [decode_win(document) for document in self.db.wins.find(query)]
 
     def reversals_in(self, period, payee_keys=None):
         """Wins reversed in ``period`` (whatever period they were won in)."""
         query = {"reversal_period": period, "amount": {"$exists": True}}
         if payee_keys is not None:
             query["payee_keys"] = {"$in": sorted(payee_keys)}
-        return [from_storage(document) for document in self.db.wins.find(query)]
+        return [decode_win(document) for document in self.db.wins.find(query)]
 
     # -- the ledger -----------------------------------------------------------------------
 
     def lines_for(self, for_period, payee_keys=None):
-        """Every stored line computed for ``for_period`` (booked there or, as an
+        """Every stored row computed for ``for_period`` (booked there or, as an
         adjustment, later), of ``payee_keys``."""
         query = {"for_period": for_period}
         if payee_keys is not None:
             query["payee_key"] = {"$in": sorted(payee_keys)}
-        return [from_storage(document) for document in self.db.lines.find(query)]
+        return decode_entries(self.db.ledger.find(query))
 
     def deal_lines(self, payee_key, opportunity_id, won_at):
         """The stored rows paying ``payee_key`` for one win (what a clawback reverses)."""
-        return [from_storage(document) for document in self.db.lines.find(
-            {"payee_key": payee_key, "deal.opportunity_id": opportunity_id,
-             "deal.won_at": won_at})]
+        return [row for row in decode_entries(self.db.ledger.find(
+                    {"payee_key": payee_key, "rows.deal.opportunity_id": opportunity_id}))
+                if row["deal"]["opportunity_id"] == opportunity_id
+                and row["deal"]["won_at"] == won_at]
 
-    def add_lines(self, lines):
-        """Insert ``lines``; ``(written, collided)``: how many were written and whether
-        another writer had taken some ``(key, seq)``."""
-        if not lines:
+    def add_lines(self, rows, first_entry):
+        """Store ``rows`` (one payee's, for one period) as entries numbered from
+        ``first_entry``; ``(written, collided)``: how many rows were written and whether
+        another writer had taken an entry number first (then nothing after it is)."""
+        if not rows:
             return 0, False
-        now = utcnow()
-        try:
-            self.db.lines.insert_many([{**to_storage(line), "_id": f"{line['key']}#{line['seq']}",
-                                        "created_at": now} for line in lines], ordered=False)
-        except BulkWriteError as error:
-            codes = {failure["code"] for failure in error.details["writeErrors"]}
-            if codes != {DUPLICATE_KEY}:
-                raise
-            return error.details["nInserted"], True
-        return len(lines), False
+        written = 0
+        for entry in encode_entries(rows, first_entry, utcnow()):
+            try:
+                self.db.ledger.insert_one(entry)
+            except DuplicateKeyError:
+                return written, True
+            written += len(entry["rows"])
+        return written, False
+
+    def has_lines(self, period, payee_key):
+        """Whether ``payee_key`` has rows booked in ``period``."""
+        return self.db.ledger.find_one({"period": period, "payee_key": payee_key},
+                                       {"_id": 1}) is not None
 
     def statement_lines(self, query, scope_filter):
-        return [from_storage(document) for document in
-                self.db.lines.find({"$and": [query, scope_filter]} if scope_filter else query)
-                .sort([("period", ASCENDING), ("payee_key", ASCENDING), ("_id", ASCENDING)])]
+        """The rows of the entries matching ``query`` and ``scope_filter`` (fields every
+        row of an entry shares), ordered by period, payee and row."""
+        found = decode_entries(self.db.ledger.find(
+            {"$and": [query, scope_filter]} if scope_filter else query))
+        return sorted(found, key=lambda row: (row["period"], row["payee_key"], row["_id"]))
 
     # -- recompute jobs -------------------------------------------------------------------
 

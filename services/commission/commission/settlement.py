@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # What a stored row has that a row to write must not copy (a "no longer due" row is a
 # copy of the key's last stored row).
-_STORED_ONLY = ("_id", "created_at")
+_STORED_ONLY = ("_id", "created_at", "entry_number")
 
 
 def split_payee(key):
@@ -160,7 +160,8 @@ class Settlement:
         for _attempt in range(MAX_ATTEMPTS):
             rows = [self._row(line, key, booked_period, scope, written_by)
                     for line in engine.delta(existing, desired)]
-            count, collided = self.store.add_lines(rows)
+            next_entry = 1 + max((row["entry_number"] for row in existing), default=-1)
+            count, collided = self.store.add_lines(rows, next_entry)
             written += count
             if not collided:
                 return written

@@ -30,8 +30,10 @@ def _currency(lines):
     return lines[0]["currency"] if lines else None
 
 
-def statement(period, status, payee_kind, payee_id, lines):
-    currency = _currency(lines)
+def statement(period, status, payee_kind, payee_id, lines, currency=None):
+    """One payee's statement; ``currency`` is its plan's, for a statement with no lines
+    (its total is then zero in it, or none without a plan)."""
+    currency = _currency(lines) or currency
     by_component, total = engine.totals(lines, currency) if currency else ({}, None)
     return {"period": period, "period_status": status, "payee_kind": payee_kind,
             "payee_id": payee_id, "currency": currency, "lines": lines,

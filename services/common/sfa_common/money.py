@@ -18,6 +18,11 @@ class MoneyError(ValueError):
     pass
 
 
+def minor_digits(currency):
+    """How many decimal digits ``currency``'s minor unit has (2 unless listed)."""
+    return _MINOR_DIGITS.get(currency, 2)
+
+
 def to_decimal(value):
     """Accept Decimal, int or a numeric string; refuse floats (they are not exact)."""
     if isinstance(value, bool) or isinstance(value, float):
@@ -51,7 +56,7 @@ class Money:
 
     @property
     def minor_digits(self):
-        return _MINOR_DIGITS.get(self.currency, 2)
+        return minor_digits(self.currency)
 
     def rounded(self):
         """The amount rounded to the currency's minor unit (half away from zero)."""

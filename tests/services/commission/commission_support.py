@@ -5,6 +5,8 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from support import stored
+
 # The relay's timer never fires during a test; tests run it with entrypoint_hook.
 RELAY_SECONDS = 3600
 # The empty scope: every record (what the "all" grant compiles to).
@@ -89,3 +91,8 @@ def quote_accepted_event(opportunity_id, lines, accepted_at, event_id=None):
 
 def total_of(statement):
     return statement["total"]["amount"]
+
+
+def ledger_rows(container):
+    """How many ledger rows the service has stored (rows are kept in entries)."""
+    return sum(len(entry["rows"]) for entry in stored(container, "ledger").find({}, {"rows": 1}))

@@ -12,6 +12,7 @@ from commission_support import (
     TIERED_REP_PLAN,
     at,
     cny,
+    ledger_rows,
     quote_accepted_event,
     reopened_event,
     total_of,
@@ -64,7 +65,7 @@ def test_a_won_event_makes_explained_lines_and_a_redelivery_changes_nothing(
     assert line["rule"]["plan_id"] == plans["rep"]["id"]
 
     deliver("opportunities", "opportunity_won", won)   # redelivered: same event id
-    assert stored(ledger, "lines").count_documents({}) == 1
+    assert ledger_rows(ledger) == 1
     assert statement(ledger_proxy, "u1") == first
 
 
@@ -107,7 +108,7 @@ def test_a_reopened_deal_inside_the_window_is_clawed_back_once(
     lines = statement(ledger_proxy, "u1")
     assert amounts(lines) == [("clawback", "-200.00"), ("tier", "200.00")]
     assert total_of(lines) == "0.00"
-    assert stored(ledger, "lines").count_documents({}) == 2
+    assert ledger_rows(ledger) == 2
 
 
 def test_a_reopened_deal_outside_the_window_keeps_its_commission(
@@ -118,9 +119,9 @@ def test_a_reopened_deal_outside_the_window_keeps_its_commission(
     # 45 days later: outside the 30-day window, nothing is clawed back, in November or
     # in December.
     assert amounts(statement(ledger_proxy, "u1")) == [("tier", "200.00")]
-    with pytest.raises(NotFound):
-        statement(ledger_proxy, "u1", period="2026-12")
-    assert stored(ledger, "lines").count_documents({}) == 1
+    december = statement(ledger_proxy, "u1", period="2026-12")
+    assert (december["lines"], december["total"]) == ([], {"amount": "0", "currency": "CNY"})
+    assert ledger_rows(ledger) == 1
 
 
 def test_a_clawback_of_a_win_in_a_closed_period_lands_in_the_reversal_period(
@@ -172,9 +173,9 @@ def test_an_accepted_quote_attaches_products_without_adding_money(
     # 400.00 at the SKU's 20 % = 80.00 and 600.00 at the tier's 5 % = 30.00.
     after = statement(ledger_proxy, "u1")
     assert total_of(after) == "110.00"
-    count = stored(ledger, "lines").count_documents({})
+    count = ledger_rows(ledger)
     deliver("quotes", "quote_accepted", accepted)      # redelivered
-    assert stored(ledger, "lines").count_documents({}) == count
+    assert ledger_rows(ledger) == count
 
 
 def background(container):
@@ -195,11 +196,11 @@ def test_a_recompute_writes_deltas_only_and_twice_writes_nothing(
         "o2", "2000.00", at(11, 6), partner_org_id="p1",
         splits=[{"user_id": "u1", "kind": "revenue", "percent": "50"},
                 {"user_id": "u2", "kind": "revenue", "percent": "50"}]))
-    before = stored(ledger, "lines").count_documents({})
+    before = ledger_rows(ledger)
     job = recompute(ledger, ledger_proxy, "2026-11")
     assert (job["status"], job["payees_total"], job["payees_done"], job["lines_written"]) == (
         "done", 3, 3, 0)
-    assert stored(ledger, "lines").count_documents({}) == before
+    assert ledger_rows(ledger) == before
 
     # The plan's tiers change: the recompute writes the differences, once.
     ledger_proxy.update_plan(plans["rep"]["id"], {"tiers": [
@@ -237,5 +238,5 @@ def test_malformed_events_are_dropped(ledger, ledger_proxy, plans, deliver):
     assert deliver("opportunities", "opportunity_won", {"event_id": "e1"}) is None
     assert deliver("opportunities", "opportunity_won",
                    {**won_event("o1", "1.00", at(11, 5)), "amount": "lots"}) is None
-    assert stored(ledger, "lines").count_documents({}) == 0
+    assert ledger_rows(ledger) == 0
     assert cny("1.00")   # the builders stay importable
