@@ -4,6 +4,7 @@ Every call about owned records takes the data scope the gateway compiled; a reco
 outside it answers NotFound exactly like a missing one, and a call without a scope is
 refused (``sfa_common.scope.scoped``). Competitors are a shared catalogue: no scope.
 """
+import functools
 import logging
 
 from nameko.events import EventDispatcher
@@ -54,6 +55,7 @@ from sfa_common.contracts.opportunities import (
 from sfa_common.errors import EXPECTED, Conflict, NotFound, ValidationFailed
 from sfa_common.events import overdue_cutoff
 from sfa_common.mongo import Mongo
+from sfa_common.ops import Ops
 from sfa_common.periods import is_period_key
 from sfa_common.service import load, record_id, relay_timer
 
@@ -90,8 +92,16 @@ def _query(schema, query):
     return load(schema, {} if query is None else query)
 
 
+@functools.cache
+def _schema(schema_cls):
+    """One instance per schema class, built once: building one costs more than dumping
+    a record with it (marshmallow copies every declared field), and it keeps no state
+    between calls."""
+    return schema_cls()
+
+
 def _page(schema_cls, items, next_cursor):
-    return schema_cls().dump({"items": items, "next_cursor": next_cursor})
+    return _schema(schema_cls).dump({"items": items, "next_cursor": next_cursor})
 
 
 # common.HealthMixin, not an imported HealthMixin: `nameko run opportunities.service` tries to
@@ -102,6 +112,7 @@ class OpportunitiesService(common.HealthMixin):
     store = Mongo(OpportunityRepository)
     settings = Settings()
     dispatch = EventDispatcher()
+    ops = Ops()
 
     @rpc(expected_exceptions=EXPECTED)
     def get_pipeline(self):
@@ -170,7 +181,7 @@ class OpportunitiesService(common.HealthMixin):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_accounts(self, query, scope):
-        schema = AccountQuerySchema()
+        schema = _schema(AccountQuerySchema)
         wanted = _query(schema, query)
         return _page(AccountPageSchema,
                      *self.store.list_accounts(wanted, schema.parsed_sort(wanted), scope))
@@ -241,6 +252,9 @@ class OpportunitiesService(common.HealthMixin):
         if opportunity["source_key"] is not None:
             earlier = self.store.find_opportunity_by_source_key(opportunity["source_key"])
             if earlier is not None:
+                # A retry: finish what the first call may have died before (its last write).
+                self.store.serve_account(object_id(earlier["account_id"]),
+                                         earlier.get("partner_org_id"))
                 return OpportunitySchema().dump(earlier)
         account = self.store.find_account(object_id(opportunity["account_id"]), account_scope)
         if account is None:
@@ -258,7 +272,7 @@ class OpportunitiesService(common.HealthMixin):
             lost_note=None, lost_to_competitor_id=None, reopened_count=0, revision=0, outbox=[])
         created = self.store.add_opportunity(opportunity, now)
         self.store.serve_account(account["_id"], created["partner_org_id"])
-        return OpportunitySchema().dump(created)
+        return _schema(OpportunitySchema).dump(created)
 
     def _check_contacts(self, account_id, contact_ids):
         foreign = self.store.foreign_contacts(account_id, contact_ids)
@@ -273,7 +287,7 @@ class OpportunitiesService(common.HealthMixin):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_opportunity(self, opportunity_id, scope):
-        return OpportunitySchema().dump(self._opportunity(opportunity_id, scope))
+        return _schema(OpportunitySchema).dump(self._opportunity(opportunity_id, scope))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_opportunity(self, opportunity_id, changes, scope, actor_id):
@@ -349,7 +363,7 @@ class OpportunitiesService(common.HealthMixin):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_opportunities(self, query, scope):
-        schema = OpportunityQuerySchema()
+        schema = _schema(OpportunityQuerySchema)
         wanted = _query(schema, query)
         return _page(OpportunityPageSchema,
                      *self.store.list_opportunities(wanted, schema.parsed_sort(wanted), scope))
