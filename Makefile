@@ -31,6 +31,8 @@ lint: install
 
 bench: install
 	@scripts/ensure_broker.sh --management
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "bench/load.py needs wrk: apt-get install wrk" >&2; exit 1; }
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 openapi: install

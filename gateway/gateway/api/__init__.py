@@ -1,6 +1,6 @@
 """The HTTP API: flask-smorest blueprints whose marshmallow schemas both validate
 requests and generate the OpenAPI document."""
-from functools import wraps
+from functools import cache, wraps
 from inspect import cleandoc
 
 from flask import g, jsonify
@@ -41,8 +41,15 @@ class Parser(FlaskParser):
 
             def argmap(request):
                 chosen = partner_schema if g.subject.is_partner else internal
-                return chosen() if isinstance(chosen, type) else chosen
+                return _instance(chosen) if isinstance(chosen, type) else chosen
         return super().use_args(argmap, *args, **kwargs)
+
+
+@cache
+def _instance(schema_cls):
+    """One instance per input schema class, as webargs keeps for a schema it is given:
+    loading keeps no state on it, and building one per request cost more than loading."""
+    return schema_cls()
 
 
 class Blueprint(SmorestBlueprint):

@@ -19,6 +19,7 @@ to the portal (which signs its session cookies with it) never signs both.
 """
 import hashlib
 import hmac
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -31,6 +32,7 @@ AUDIENCES = {"api": API_AUDIENCE, "portal": PORTAL_AUDIENCE}
 ALGORITHM = "HS256"
 REQUIRED = ["iss", "aud", "sub", "dom", "exp", "iat", "jti", "ver"]
 LEEWAY = 5   # seconds of clock skew between gateway instances
+CHECKED_TOKENS = 4096  # tokens per process whose passed checks are remembered
 
 
 class InvalidToken(Exception):
@@ -46,6 +48,7 @@ class Tokens:
     def __init__(self, secret, ttl):
         self.key = signing_key(secret)
         self.ttl = ttl
+        self._checked = {}  # token -> its claims, for tokens that passed every check
 
     def issue(self, user_id, domain, audience, version, now=None):
         """A token and its claims for ``audience`` (API_AUDIENCE or PORTAL_AUDIENCE)."""
@@ -56,7 +59,24 @@ class Tokens:
         return jwt.encode(claims, self.key, algorithm=ALGORITHM), claims
 
     def decode(self, token):
-        """The claims of a token that passes every check, else ``InvalidToken``."""
+        """The claims of a token that passes every check, else ``InvalidToken``.
+
+        The signature and claim checks answer the same for the same string every time,
+        except for expiry: a token that passed is remembered, and a repeat (a client's
+        every request) only has its expiry checked again, as PyJWT checks it. Revocation
+        is not decided here (``Identity.authenticate`` asks the store every time)."""
+        claims = self._checked.get(token)
+        if claims is not None:
+            if claims["exp"] > time.time() - LEEWAY:
+                return dict(claims)
+            self._checked.pop(token, None)
+        claims = self._checked_claims(token)
+        if len(self._checked) >= CHECKED_TOKENS:
+            self._checked.clear()
+        self._checked[token] = claims
+        return dict(claims)
+
+    def _checked_claims(self, token):
         try:
             claims = jwt.decode(token, self.key, algorithms=[ALGORITHM],
                                 audience=[API_AUDIENCE, PORTAL_AUDIENCE], issuer=ISSUER,
