@@ -60,7 +60,7 @@ def minor_units(money):
 # strings: a period of 100,000 deals writes some 240,000 rows, and this is what keeps
 # writing and reading them cheap on both engines (Decimal128 costs microseconds a value
 # in the driver's pure-Python codec). What all rows of an entry share (payee, periods,
-# scope fields) is stored once, on the entry.
+# scope fields, the rules its rows pay by) is stored once, on the entry.
 
 ENTRY_ROWS = 1000
 ENTRY_FIELDS = ("payee_key", "payee_kind", "payee_id", "period", "for_period",
@@ -94,8 +94,9 @@ def _range_text(value):
     return None if value is None else {end: _percent_text(value[end]) for end in _RANGE_ENDS}
 
 
-def encode_row(row):
-    """A ledger row (engine line plus ``seq``) as stored inside its entry."""
+def encode_row(row, rules):
+    """A ledger row (engine line plus ``seq``) as stored inside its entry, its rule an
+    index into the entry's ``rules`` (a payee's rows share a handful of rules)."""
     currency = row["currency"]
     stored = {name: value for name, value in row.items()
               if name not in ENTRY_FIELDS and name not in _READ_ONLY}
@@ -111,6 +112,8 @@ def encode_row(row):
         stored[field] = _percent_text(row.get(field))
     for field in _RANGE_FIELDS:
         stored[field] = _range_text(row.get(field))
+    rule = tuple(row["rule"].items())
+    stored["rule"] = rules.setdefault(rule, len(rules))
     return stored
 
 
@@ -130,6 +133,7 @@ def decode_row(stored, entry):
     for field in _RANGE_FIELDS:
         if row[field] is not None:
             row[field] = {end: _percent(row[field][end]) for end in _RANGE_ENDS}
+    row["rule"] = entry["rules"][row["rule"]]
     for field in ENTRY_FIELDS:
         row[field] = entry.get(field)
     row["_id"] = f"{row['key']}#{row['seq']}"
@@ -157,10 +161,12 @@ def encode_entries(rows, first_number, now):
             chunk = department_rows[start:start + ENTRY_ROWS]
             first = chunk[0]
             number = first_number + len(entries)
+            rules = {}
+            stored = [encode_row(row, rules) for row in chunk]
             entries.append({
                 "_id": entry_id(first["for_period"], first["payee_key"], number),
                 "number": number, **{field: first.get(field) for field in ENTRY_FIELDS},
-                "created_at": now, "rows": [encode_row(row) for row in chunk]})
+                "created_at": now, "rules": [dict(rule) for rule in rules], "rows": stored})
     return entries
 
 

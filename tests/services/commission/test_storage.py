@@ -42,6 +42,7 @@ def test_a_row_comes_back_as_it_went_in_with_its_id_and_entry():
     [entry] = encode_entries([original], 3, NOW)
     assert entry["_id"] == "2026-11|user:u1#3"
     assert entry["rows"][0]["amount"] == 12345 and entry["rows"][0]["portion"] == -164600
+    assert (entry["rules"], entry["rows"][0]["rule"]) == ([original["rule"]], 0)
     [back] = decode_entries([entry])
     assert back == {**original, "_id": f"{original['key']}#0", "created_at": NOW,
                     "entry_number": 3}
@@ -67,6 +68,11 @@ def test_entries_split_by_department_and_size_and_number_on():
     assert [(entry["number"], entry["department_id"], len(entry["rows"]))
             for entry in entries] == [(5, "d1", ENTRY_ROWS), (6, "d1", 1), (7, None, 2)]
     assert [back["seq"] for back in decode_entries(entries)] == [row["seq"] for row in rows]
+    bonus = row(seq=9, rule={**rows[0]["rule"], "component": "bonus", "bonus": "SPIFF"})
+    [entry] = encode_entries([rows[0], bonus, rows[1]], 0, NOW)
+    assert [stored["rule"] for stored in entry["rows"]] == [0, 1, 0]
+    assert [back["rule"] for back in decode_entries([entry])] == [
+        rows[0]["rule"], bonus["rule"], rows[1]["rule"]]
 
 
 def test_a_win_comes_back_as_it_went_in():
