@@ -61,7 +61,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -69,11 +68,10 @@ from pathlib import Path
 import requests
 from rpc_overhead import (
     BenchError,
-    ManagementApi,
     _die_with_parent,
     check_broker,
     cpu_busy_percent,
-    with_vhost,
+    private_vhost,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -421,18 +419,7 @@ def run(args):
     if busy is not None and busy > 20:
         print(f"note: the CPUs are already {busy:.0f}% busy before the benchmark starts: other "
               "processes compete for them, and the figures include that", file=sys.stderr)
-    vhost = f"bench-load-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    api = ManagementApi(args.amqp_uri)
-    try:
-        api.create_vhost(vhost)
-        uri = with_vhost(args.amqp_uri, vhost)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        with contextlib.suppress(urllib.error.URLError, OSError):
-            api.delete_vhost(vhost)
-        print(f"note: no private vhost (management API: {exc}); using {args.amqp_uri}",
-              file=sys.stderr)
-        vhost, uri = None, args.amqp_uri
-    try:
+    with private_vhost(args.amqp_uri, "load") as (uri, _vhost):
         print(f"connections: {args.connections}")
         print(f"duration_s: {args.duration:g}")
         print(f"warmup_s: {args.warmup:g}")
@@ -441,12 +428,6 @@ def run(args):
         print(f"cpu_busy_before_pct: {'n/a' if busy is None else f'{busy:.0f}'}")
         print(f"load_average_1m_before: {os.getloadavg()[0]:.2f}", flush=True)
         results = bench(uri, args)
-    finally:
-        if vhost is not None:
-            try:
-                api.delete_vhost(vhost)
-            except (urllib.error.URLError, OSError) as exc:
-                print(f"warning: could not delete vhost {vhost!r}: {exc}", file=sys.stderr)
     print(f"load_average_1m_after: {os.getloadavg()[0]:.2f}")
     reads_met = all(results[name]["requests_per_s"] >= GOAL_REQUESTS_PER_S
                     and results[name]["p99_ms"] <= GOAL_P99_MS for name in RPC_READS)

@@ -222,6 +222,31 @@ class ManagementApi:
 
 # ---------------------------------------------------------------------------- subprocesses
 
+@contextlib.contextmanager
+def private_vhost(amqp_uri, name, note=""):
+    """``(uri, vhost)`` of a vhost of the bench's own, deleted afterwards; without the
+    management API, the broker's default vhost (``vhost`` None) and a note saying so."""
+    vhost = f"bench-{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    api = ManagementApi(amqp_uri)
+    try:
+        api.create_vhost(vhost)
+        uri = with_vhost(amqp_uri, vhost)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        with contextlib.suppress(urllib.error.URLError, OSError):
+            api.delete_vhost(vhost)  # in case only the permissions failed
+        print(f"note: no private vhost (management API: {exc}); using {amqp_uri}{note}",
+              file=sys.stderr)
+        vhost, uri = None, amqp_uri
+    try:
+        yield uri, vhost
+    finally:
+        if vhost is not None:
+            try:
+                api.delete_vhost(vhost)
+            except (urllib.error.URLError, OSError) as exc:
+                print(f"warning: could not delete vhost {vhost!r}: {exc}", file=sys.stderr)
+
+
 def _die_with_parent():
     """In the child: get SIGTERM if the benchmark dies without cleaning up (Linux)."""
     with contextlib.suppress(Exception):
@@ -457,41 +482,26 @@ def run(args):
     if busy is not None and busy > 20:
         print(f"note: the CPUs are already {busy:.0f}% busy before the benchmark starts: other "
               "processes compete for them, and the latencies include that", file=sys.stderr)
-    vhost = f"bench-rpc-overhead-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    api = ManagementApi(args.amqp_uri)
-    try:
-        api.create_vhost(vhost)
-        uri = with_vhost(args.amqp_uri, vhost)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        with contextlib.suppress(urllib.error.URLError, OSError):
-            api.delete_vhost(vhost)  # in case only the permissions failed
-        print(f"note: no private vhost (management API: {exc}); using {args.amqp_uri} "
-              "- another leads service on it would skew the numbers", file=sys.stderr)
-        vhost = None
-        uri = args.amqp_uri
-    try:
-        check_broker(uri)
-        print(f"calls: {args.calls}")
-        print(f"warmup: {args.warmup}")
-        print(f"rounds: {min(args.rounds, args.calls)}")
-        print(f"cpus: {os.cpu_count()}")
-        print(f"cpu_busy_before_pct: {'n/a' if busy is None else f'{busy:.0f}'}")
-        print(f"vhost: {vhost or Connection(uri).virtual_host}")
-        results = dict(bench(uri, args))
-        for name, result in results.items():
-            print(f"{name}_p50_ms: {result['p50_ms']:.3f}")
-            print(f"{name}_p99_ms: {result['p99_ms']:.3f}")
-            print(f"{name}_calls_per_s: {result['calls_per_s']:.1f}")
-        ratio = results["nameko_rpc"]["calls_per_s"] / results["raw_amqp"]["calls_per_s"]
-        print(f"ratio_nameko_over_raw: {ratio:.3f}")
-    finally:
-        if vhost is not None:
-            try:
-                api.delete_vhost(vhost)
-            except (urllib.error.URLError, OSError) as exc:
-                print(f"warning: could not delete vhost {vhost!r}: {exc}", file=sys.stderr)
-        else:
-            cleanup_fallback_queues(uri)
+    with private_vhost(args.amqp_uri, "rpc-overhead",
+                       " - another leads service on it would skew the numbers") as (uri, vhost):
+        try:
+            check_broker(uri)
+            print(f"calls: {args.calls}")
+            print(f"warmup: {args.warmup}")
+            print(f"rounds: {min(args.rounds, args.calls)}")
+            print(f"cpus: {os.cpu_count()}")
+            print(f"cpu_busy_before_pct: {'n/a' if busy is None else f'{busy:.0f}'}")
+            print(f"vhost: {vhost or Connection(uri).virtual_host}")
+            results = dict(bench(uri, args))
+            for name, result in results.items():
+                print(f"{name}_p50_ms: {result['p50_ms']:.3f}")
+                print(f"{name}_p99_ms: {result['p99_ms']:.3f}")
+                print(f"{name}_calls_per_s: {result['calls_per_s']:.1f}")
+            ratio = results["nameko_rpc"]["calls_per_s"] / results["raw_amqp"]["calls_per_s"]
+            print(f"ratio_nameko_over_raw: {ratio:.3f}")
+        finally:
+            if vhost is None:
+                cleanup_fallback_queues(uri)
 
 
 def positive(value):
