@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 export AMQP_URI=${AMQP_URI:-pyamqp://guest:guest@localhost:5672//}
 export GATEWAY_PORT=${GATEWAY_PORT:-8000} PORTAL_PORT=${PORTAL_PORT:-8001}
 export GATEWAY_URL=${GATEWAY_URL:-http://127.0.0.1:$GATEWAY_PORT}
+# A terminal reads text lines; deployments keep the JSON default (LOG_FORMAT=json here too).
+export LOG_FORMAT=${LOG_FORMAT:-text}
 # Lets the portal name the browser's address when it signs a partner in.
 export PORTAL_CLIENT_SECRET=${PORTAL_CLIENT_SECRET:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}
 # The gateway creates this admin at start-up; the seed signs in with it.
