@@ -17,6 +17,17 @@ class GatewayRefused(Exception):
     """The gateway refused something; the message says what."""
 
 
+def add_job_options(parser, timeout):
+    """The options every job-following command takes: where the gateway is, how often
+    to check progress and when to give up (``timeout`` seconds by default)."""
+    parser.add_argument("--gateway", default=DEFAULT_GATEWAY,
+                        help=f"the gateway's base URL (default {DEFAULT_GATEWAY})")
+    parser.add_argument("--interval", type=float, default=0.5,
+                        help="seconds between progress checks (default 0.5)")
+    parser.add_argument("--timeout", type=float, default=timeout,
+                        help="give up following the job after this many seconds")
+
+
 def problem_text(response):
     """A problem+json answer as one line: its detail and the fields it names."""
     try:

@@ -21,8 +21,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file: see gateway_cli
 from gateway_cli import (  # noqa: E402
-    DEFAULT_GATEWAY,
     GatewayRefused,
+    add_job_options,
     credentials,
     follow_job,
     problem_text,
@@ -70,12 +70,7 @@ def report(job, out):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", help="a .csv (UTF-8 or GB18030) or .xlsx file of leads")
-    parser.add_argument("--gateway", default=DEFAULT_GATEWAY,
-                        help=f"the gateway's base URL (default {DEFAULT_GATEWAY})")
-    parser.add_argument("--interval", type=float, default=0.5,
-                        help="seconds between progress checks (default 0.5)")
-    parser.add_argument("--timeout", type=float, default=600,
-                        help="give up following the job after this many seconds")
+    add_job_options(parser, timeout=600)
     return parser.parse_args(argv)
 
 

@@ -20,8 +20,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file: see gateway_cli
 from gateway_cli import (  # noqa: E402
-    DEFAULT_GATEWAY,
     GatewayRefused,
+    add_job_options,
     credentials,
     follow_job,
     problem_text,
@@ -52,12 +52,7 @@ def follow(session, gateway, token, job, *, interval, timeout, sleep, out):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("period", help="the period to recompute, as YYYY-MM (e.g. 2026-11)")
-    parser.add_argument("--gateway", default=DEFAULT_GATEWAY,
-                        help=f"the gateway's base URL (default {DEFAULT_GATEWAY})")
-    parser.add_argument("--interval", type=float, default=0.5,
-                        help="seconds between progress checks (default 0.5)")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="give up following the job after this many seconds")
+    add_job_options(parser, timeout=1800)
     return parser.parse_args(argv)
 
 
