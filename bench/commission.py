@@ -39,7 +39,6 @@ import os  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -63,9 +62,8 @@ sys.path.append(str(_HERE))
 from rpc_overhead import (  # noqa: E402
     DEFAULT_AMQP_URI,
     BenchError,
-    ManagementApi,
     check_broker,
-    with_vhost,
+    private_vhost,
 )
 
 PERIOD = "2026-11"
@@ -207,13 +205,15 @@ def recompute(rpc_proxy, timeout):
 
 def run_service(args, wins, targets, engine_total):
     check_broker(args.amqp_uri)
+    with private_vhost(args.amqp_uri, "commission") as (amqp_uri, _vhost):
+        recompute_in_service(args, amqp_uri, wins, targets, engine_total)
+
+
+def recompute_in_service(args, amqp_uri, wins, targets, engine_total):
     from commission.service import CommissionService
     from sfa_common.mongo import Mongo
 
-    management = ManagementApi(args.amqp_uri)
-    vhost = f"bench_commission_{uuid.uuid4().hex[:10]}"
-    management.create_vhost(vhost)
-    config = {"AMQP_URI": with_vhost(args.amqp_uri, vhost), "MONGO_URI": "mongomock://localhost"}
+    config = {"AMQP_URI": amqp_uri, "MONGO_URI": "mongomock://localhost"}
     QuotaTargets.targets = [
         {"owner_id" if kind == "user" else "partner_org_id": payee_id,
          "target": {"amount": str(target.amount), "currency": target.currency}}
@@ -245,7 +245,6 @@ def run_service(args, wins, targets, engine_total):
     finally:
         for container in containers:
             container.stop()
-        management.delete_vhost(vhost)
 
 
 def main(argv=None):

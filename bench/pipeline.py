@@ -44,7 +44,6 @@ import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -56,9 +55,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rpc_overhead import (  # noqa: E402
     DEFAULT_AMQP_URI,
     BenchError,
-    ManagementApi,
     check_broker,
-    with_vhost,
+    private_vhost,
 )
 
 from gateway.authz.policies import assign_role, build_enforcer  # noqa: E402
@@ -144,12 +142,13 @@ def median_ms(call, repeat):
 
 def main(argv=None):
     args = parse_args(argv)
-    rng = random.Random(args.seed)
     check_broker(args.amqp_uri)
-    management = ManagementApi(args.amqp_uri)
-    vhost = f"bench_pipeline_{uuid.uuid4().hex[:10]}"
-    management.create_vhost(vhost)
-    amqp_uri = with_vhost(args.amqp_uri, vhost)
+    with private_vhost(args.amqp_uri, "pipeline") as (amqp_uri, _vhost):
+        return measure(args, amqp_uri)
+
+
+def measure(args, amqp_uri):
+    rng = random.Random(args.seed)
     config = {"AMQP_URI": amqp_uri, "MONGO_URI": "mongomock://localhost"}
     container = ServiceContainer(OpportunitiesService, config)
     pool = None
@@ -198,7 +197,6 @@ def main(argv=None):
         if pool is not None:
             pool.close()
         container.stop()
-        management.delete_vhost(vhost)
     return 0
 
 

@@ -40,7 +40,6 @@ import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import UTC, date, datetime, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -52,9 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rpc_overhead import (  # noqa: E402
     DEFAULT_AMQP_URI,
     BenchError,
-    ManagementApi,
     check_broker,
-    with_vhost,
+    private_vhost,
 )
 
 from quotes import catalogue_store, pricing  # noqa: E402
@@ -153,12 +151,13 @@ def median_ms(call, repeat):
 
 def main(argv=None):
     args = parse_args(argv)
-    rng = random.Random(args.seed)
     check_broker(args.amqp_uri)
-    management = ManagementApi(args.amqp_uri)
-    vhost = f"bench_pricing_{uuid.uuid4().hex[:10]}"
-    management.create_vhost(vhost)
-    amqp_uri = with_vhost(args.amqp_uri, vhost)
+    with private_vhost(args.amqp_uri, "pricing") as (amqp_uri, _vhost):
+        return measure(args, amqp_uri)
+
+
+def measure(args, amqp_uri):
+    rng = random.Random(args.seed)
     config = {"AMQP_URI": amqp_uri, "MONGO_URI": "mongomock://localhost"}
     container = ServiceContainer(QuotesService, config)
     try:
@@ -234,7 +233,6 @@ def main(argv=None):
         print(f"rpc_ms_per_quote: {rpc_ms:.1f}")
     finally:
         container.stop()
-        management.delete_vhost(vhost)
     return 0
 
 
