@@ -6,10 +6,10 @@ No grant at all is a 403, except where the call names one record: then it is the
 same 404 the service gives for a missing record, so nothing about it leaks.
 """
 from flask import current_app, g
-from mongomock.filtering import filter_applies
 
 from sfa_common.errors import Forbidden, NotFound
 
+from .authz.matcher import matches
 from .authz.ownership import stamp_owner
 from .authz.scopes import RECORD_FIELDS, compile_filter, scopes_for
 
@@ -58,7 +58,7 @@ def with_channel_manager(record):
 
 def creatable(object_type, record):
     """``record``, refused unless the subject's create scope covers it as it stands."""
-    if not filter_applies(scope_for(object_type, "create"), record):
+    if not matches(scope_for(object_type, "create"), record):
         raise Forbidden("You may not create this record for that owner or organisation.",
                         {"owner_id": ["Outside what you may create."]})
     return record

@@ -17,7 +17,6 @@ import binascii
 from functools import wraps
 
 from flask import Response, g
-from mongomock.filtering import filter_applies
 
 from sfa_common.contracts.commission import (
     AssignmentCreateSchema,
@@ -40,6 +39,7 @@ from sfa_common.contracts.commission import (
 )
 from sfa_common.errors import Forbidden, NotFound, ValidationFailed
 
+from ..authz.matcher import matches
 from ..scopes import require, scope_for
 from ..services import call
 from ..views import (
@@ -319,13 +319,13 @@ def _readable(payee_kind, payee_id):
         record = _payee_record(payee_kind, payee_id)
     except ValidationFailed:
         return False
-    return filter_applies(_statement_scope(), record)
+    return matches(_statement_scope(), record)
 
 
 def _previewable(payee_kind, payee_id):
     """A payee whose statements the caller reads; a payee outside that is 403 naming
     ``payee_id``, one that does not exist 400."""
-    if not filter_applies(_statement_scope(), _payee_record(payee_kind, payee_id)):
+    if not matches(_statement_scope(), _payee_record(payee_kind, payee_id)):
         raise Forbidden("You may not preview commission for that payee.",
                         {"payee_id": ["Outside the statements you may read."]})
 
