@@ -14,7 +14,22 @@ export BOOTSTRAP_ADMIN_EMAIL=${BOOTSTRAP_ADMIN_EMAIL:-admin@channel-sfa.example}
 export BOOTSTRAP_ADMIN_PASSWORD=${BOOTSTRAP_ADMIN_PASSWORD:-demo-admin-password}
 scripts/ensure_broker.sh
 
-.venv/bin/honcho start -f Procfile &
+# Storage: the embedded MongoDB-compatible server (SecantusDB), one more Procfile process,
+# with its data under the project so it survives a restart. A MONGO_URI of your own (a
+# MongoDB replica set) replaces it, and the embedded server is then not started.
+export MONGO_PORT=${MONGO_PORT:-27117} MONGO_DATA=${MONGO_DATA:-.data/mongo}
+if [ -z "${MONGO_URI:-}" ]; then
+  export MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true"
+  storage="the embedded server on 127.0.0.1:$MONGO_PORT, data in $MONGO_DATA/
+    (kept across restarts; to start afresh: stop, then rm -rf $MONGO_DATA)"
+  processes=""
+else
+  storage="MONGO_URI (the embedded server is not started)"
+  processes=$(grep -o '^[a-z]*' Procfile | grep -v '^mongo$' | tr '\n' ' ')
+fi
+mkdir -p "$MONGO_DATA"
+
+.venv/bin/honcho start -f Procfile $processes &
 honcho=$!
 stop() { kill -TERM "$honcho" 2>/dev/null || true; wait "$honcho" 2>/dev/null || true; }
 trap 'stop; exit 130' INT TERM
@@ -31,7 +46,7 @@ if .venv/bin/python scripts/seed_demo.py --gateway "$GATEWAY_URL" --wait 90; the
       curl -X POST $GATEWAY_URL/api/v1/auth/sign-in -H 'Content-Type: application/json' -d '{"email": "$BOOTSTRAP_ADMIN_EMAIL", "password": "$BOOTSTRAP_ADMIN_PASSWORD"}'
     Portal (partner admin): admin@huadong-partner.example / demo-partner-admin
     Portal (partner rep):   rep@huadong-partner.example / demo-partner-rep-1
-  Storage is the embedded engine (MONGO_URI unset): data lives until you stop.
+  Storage: $storage
   Press Ctrl-C to stop everything.
 
 MSG

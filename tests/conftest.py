@@ -23,3 +23,14 @@ def start_service(container_factory, service_config):
         container.start()
         return container
     return start
+
+
+@pytest.fixture(scope="session")
+def mongo_server(tmp_path_factory):
+    """One embedded MongoDB-compatible server for the test run, on a free port with its
+    data in a temporary directory; tests that share it use databases of their own."""
+    from embedded_server import EmbeddedServer
+    root = tmp_path_factory.mktemp("mongo")
+    server = EmbeddedServer(root / "data", root / "server.log").start()
+    yield server
+    server.remove()

@@ -282,11 +282,14 @@ def command_shape(words):
 
 
 def procfile():
+    """The components' Procfile commands (the Procfile also starts the embedded storage
+    server for one machine, which is not deployed from here)."""
     commands = {}
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, command = line.split(":", 1)
-            commands[name.strip()] = command_shape(shlex.split(command))
+            if name.strip() in COMPONENTS:
+                commands[name.strip()] = command_shape(shlex.split(command))
     return commands
 
 

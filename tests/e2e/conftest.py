@@ -83,13 +83,14 @@ class System:
 
 
 @pytest.fixture(scope="session")
-def system(rabbit_manager, tmp_path_factory):
+def system(rabbit_manager, mongo_server, tmp_path_factory):
     vhost = "sfa_e2e_" + "".join(random.choices(string.ascii_lowercase, k=10))
     rabbit_manager.create_vhost(vhost)
     rabbit_manager.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
     env = {**os.environ,
            "AMQP_URI": f"pyamqp://guest:guest@localhost:5672/{vhost}",
-           "MONGO_URI": "mongomock://localhost",
+           # Every process on the one real server, each in its own database.
+           "MONGO_URI": mongo_server.uri,
            "RPC_TIMEOUT": "2", "READY_TIMEOUT": "1",
            "GATEWAY_HOST": "127.0.0.1", "GATEWAY_PORT": str(free_port()),
            "PORTAL_PORT": str(free_port()), "PORTAL_WORKERS": "1",
