@@ -145,7 +145,8 @@ class RegistrationEntrypoints:
         accounts = self.opportunities.match_accounts(company, credit_code, CANDIDATE_LIMIT)
         rivals = self.store.rival_registrations(normalised, prefix, credit_code, partner_org_id,
                                                 registration_id, CANDIDATE_LIMIT)
-        draft = {"normalised_company": normalised, "unified_social_credit_code": credit_code}
+        draft = {"normalised_company": normalised, "unified_social_credit_code": credit_code,
+                 "company": company}
         return conflicts.find_conflicts(draft, accounts, rivals,
                                         self.settings.registrations.fuzzy_threshold)
 

@@ -160,11 +160,11 @@ def rule_for(measure, threshold):
 
 
 def service_rule(threshold=None):
-    from leads.conflicts import DEFAULT_THRESHOLD, names_conflict
+    from leads.conflicts import DEFAULT_THRESHOLD, company_names_conflict
 
     def same_company(first, second):
-        return names_conflict(normalise_company_name(first), normalise_company_name(second),
-                              DEFAULT_THRESHOLD if threshold is None else threshold)
+        return company_names_conflict(first, second,
+                                      DEFAULT_THRESHOLD if threshold is None else threshold)
     return same_company
 
 

@@ -90,6 +90,17 @@ class RegistrationUpdateSchema(ChangeSchema, _RegistrationFacts):
     partner fields never do."""
 
 
+class ConflictExplanationSchema(BaseSchema):
+    """Why two names were taken for one company: the parts that matched (place, core,
+    industry, legal_form), what was folded to see it (traditional, numerals,
+    punctuation, ampersand, branch, place, legal_form, legal_form_typo, typo, similar)
+    and one line each in English and Chinese."""
+    matched = fields.List(fields.String())
+    folded = fields.List(fields.String())
+    en = fields.String()
+    zh = fields.String()
+
+
 class ConflictSchema(BaseSchema):
     kind = fields.String(validate=validate.OneOf(CONFLICT_KINDS))
     record_id = fields.String()          # account, opportunity or registration id
@@ -97,6 +108,8 @@ class ConflictSchema(BaseSchema):
     partner_org_id = fields.String(allow_none=True)
     score = fields.Float()               # name similarity 0..1 (1.0: same name or code)
     reasons = fields.List(fields.String(validate=validate.OneOf(CONFLICT_REASONS)))
+    # Why the names match, for the reviewer (absent on conflicts stored before it).
+    explanation = fields.Nested(ConflictExplanationSchema, allow_none=True)
 
 
 class PartnerConflictSchema(BaseSchema):
