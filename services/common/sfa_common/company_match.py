@@ -10,7 +10,7 @@ The decision, in order:
 2. both keep a place (an institution or a trade-words-only name) and the places differ
    -> different, whatever the rest (上海证券交易所 / 深圳证券交易所);
 3. the keys differ only in numerals -> different (第二 / 第三人民医院);
-4. a one-character typo of a Chinese key of four or more characters: a sound-alike
+4. a one-character typo of a Chinese key (the longer of four or more characters): a sound-alike
    substitution (腾迅 / 腾讯, same pinyin) or a dropped character inside the name
    (not one that ends the 字号: 京东 / 京东方 are two companies) -> similar name;
 5. Dice similarity of the keys' bigrams >= threshold -> similar name.
@@ -33,6 +33,7 @@ FOLD_LABELS = {  # fold -> (en, zh)
     "legal_form": ("legal form", "组织形式"),
     "legal_form_typo": ("typo in the legal form", "组织形式错字"),
     "typo": ("one-character typo", "单字错漏"),
+    "industry": ("trade words on one side only", "一方无行业词"),
     "similar": ("similar spelling", "写法相近"),
 }
 PART_LABELS = {"place": ("place", "地名"), "core": ("name", "字号"),
@@ -112,7 +113,7 @@ def _dropped_character(longer, shorter, longer_core):
 
 def _is_typo(first, second):
     a, b = first.key, second.key
-    if first.latin or second.latin or min(len(a), len(b)) < _MIN_TYPO_LENGTH:
+    if first.latin or second.latin or max(len(a), len(b)) < _MIN_TYPO_LENGTH:
         return False
     if len(a) == len(b):
         return _sound_alike_substitution(a, b)
@@ -120,6 +121,21 @@ def _is_typo(first, second):
         longer, shorter = (first, second) if len(a) > len(b) else (second, first)
         return _dropped_character(longer.key, shorter.key, longer.core)
     return False
+
+
+def _place_only_one_side(placed, bare):
+    """北京清华大学 / 清华大学: an institution named with and without its place, where
+    the rest is distinctive (第一人民医院 alone is no one)."""
+    from sfa_common.company_names import is_generic
+    rest = placed.key[len(placed.place):]
+    return (bool(placed.place) and not bare.place and placed.key.startswith(placed.place)
+            and rest == bare.key and len(rest) >= 3 and not is_generic(rest))
+
+
+def _trade_words_only_one_side(full, brand):
+    """字节跳动科技 / 字节跳动: the same 字号, one with trade words and one without."""
+    return (not brand.industry and not full.place and not brand.place and full.industry
+            and brand.key == full.core and len(full.core) >= 2 and not full.latin)
 
 
 def _without_numerals(text):
@@ -161,6 +177,12 @@ def compare_company_names(one, other, threshold):
         return NameMatch(False, False, score)
     if _without_numerals(a) == _without_numerals(b):
         return NameMatch(False, False, score)
+    if _place_only_one_side(first, second) or _place_only_one_side(second, first):
+        return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
+                         _folded(first, second, ("place",)))
+    if _trade_words_only_one_side(first, second) or _trade_words_only_one_side(second, first):
+        return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
+                         _folded(first, second, ("industry",)))
     if _is_typo(first, second):
         return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
                          _folded(first, second, ("typo",)))

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sfa_common import company_places
-from sfa_common.company_places import NATION, PREFECTURE, PROVINCE
+from sfa_common.company_places import COUNTY, NATION, PREFECTURE, PROVINCE
 
 MAX_NAME_LENGTH = 200
 
@@ -32,15 +32,18 @@ MAX_NAME_LENGTH = 200
 _EN_SUFFIXES = [
     "company limited", "co ltd", "co limited", "corporation", "incorporated", "limited",
     "company", "holdings", "holding", "group", "corp", "inc", "ltd", "llc", "plc", "gmbh",
-    "co", "sa", "ag", "bv", "pte", "pty", "llp", "lp", "nv", "spa", "srl", "sas", "kk",
-    "pvt", "private limited", "oy", "ab", "se",
+    "co", "sa", "s a", "n v", "s r l", "s p a", "a g", "ag", "bv", "pte", "pty", "llp",
+    "lp", "nv", "spa", "srl", "sas", "kk", "pvt", "private limited", "oy", "ab", "se",
+    "aktiengesellschaft", "kabushiki kaisha", "societe anonyme", "sociedad anonima",
+    "limited liability company", "public limited company",
 ]
 
 # -- Chinese legal forms (组织形式), longest first --------------------------------------
 _LEGAL_FORMS = sorted([
     "股份有限公司", "有限责任公司", "有限公司", "集团有限公司", "集团股份有限公司",
     "股份合作公司", "控股集团", "集团公司", "集团", "控股", "股份公司", "总公司", "公司",
-    "特殊普通合伙", "普通合伙", "有限合伙", "合伙企业", "个人独资企业", "独资企业",
+    "特殊普通合伙", "普通合伙", "有限合伙", "合伙企业", "有限合伙企业", "普通合伙企业",
+    "个人独资企业", "独资企业",
     "个体工商户", "工作室", "厂", "总厂", "商行", "总部",
 ], key=len, reverse=True)
 # Forms a one-character typo of which is still the form (股分有限公司, 有线公司).
@@ -51,10 +54,15 @@ _BRACKET_FORMS = {"特殊普通合伙", "普通合伙", "有限合伙", "集团"
 
 # -- branches (分支机构) ------------------------------------------------------------------
 _BRANCH_WORDS = sorted([
-    "分公司", "子公司", "分行", "支行", "分理处", "储蓄所", "分店", "门店", "专卖店",
+    "分公司", "子公司", "支公司", "中心支公司", "分行", "支行", "分理处", "储蓄所", "分店",
+    "门店", "专卖店",
     "旗舰店", "营业部", "营业厅", "营业所", "办事处", "代表处", "联络处", "分部", "分厂",
-    "分所", "分院", "分社", "分中心", "分局", "经营部", "服务部", "分校", "店",
+    "分所", "分院", "分社", "分中心", "分局", "经营部", "服务部", "分校", "校区", "店",
+    "研究所", "研究院", "设计院", "实验室",
 ], key=len, reverse=True)
+# Branch words that are also bodies of their own (新华书店, 中国科学院化学研究所): a
+# branch only right after a company's name (华为技术有限公司成都研究所).
+_BRANCH_IF_COMPANY = ("店", "研究所", "研究院", "设计院", "实验室")
 # The word a parent's name ends with, where a branch's own label begins after it.
 _PARENT_ENDS = sorted(["公司", "银行", "集团", "总行", "事务所", "合伙", "企业", "酒店",
                        "商场", "超市", "中心", "医院", "学校", "研究院", "出版社", "保险"],
@@ -103,12 +111,13 @@ _QUOTES = re.compile(r"[\"'“”‘’「」『』《》〈〉]")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ENDS_PUNCT = re.compile(r"^[^\w(]+|[^\w)]+$", re.UNICODE)
 _ORDINAL = re.compile(r"(?<=第)\d+|\d+(?=中学|小学|中(?![国华心])|医院|人民医院|研究所|研究院|"
-                      r"设计院|分公司|分店|分厂|厂|支队|大队|中队|号|分院|分局|分校|幼儿园)")
+                      r"设计院|分公司|分店|分厂|厂|支队|大队|中队|号|分院|分局|分校|幼儿园|"
+                      r"局|处|团|师|军)")
 _NUMERALS = set("零一二三四五六七八九十百千0123456789")
 _MIN_DISTINCTIVE = 2
 
 FOLDS = ("traditional", "numerals", "punctuation", "ampersand", "branch", "place",
-         "legal_form", "legal_form_typo", "typo", "similar")
+         "legal_form", "legal_form_typo", "industry", "typo", "similar")
 
 
 @functools.cache
@@ -148,6 +157,10 @@ def _is_generic(text):
     return len(text) in ends
 
 
+def is_generic(text):
+    return _is_generic(text)
+
+
 def _generic_tail(text):
     """Where the trailing run of generic words begins (len(text) when there is none);
     never 0, so a name of trade words only keeps them as its core."""
@@ -171,6 +184,10 @@ def _is_institution(text):
 
 def _clean(name, folds):
     text = unicodedata.normalize("NFKC", name or "").casefold()
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", text)
+                         if not unicodedata.combining(c))
+    if unaccented.isascii():  # Nestlé is Nestle; a CJK name is left as it is
+        text = unaccented
     if not text.isascii():
         simplified = _t2s().convert(text)
         if simplified != text:
@@ -200,10 +217,8 @@ def _strip_branch(text):
         if word is None:
             break
         head = text[: -len(word)]
-        if word == "店" and not head.endswith(")") and not any(
-                head.endswith(end) for end in _PARENT_ENDS) and not company_places.place_ending(
-                head, levels=(PROVINCE, PREFECTURE, 2)):
-            break  # 书店, 饭店: a shop's trade, not a branch
+        if word in _BRANCH_IF_COMPANY and _parent_end(head, ("公司", "集团")) is None:
+            break  # 书店, 饭店, 中国科学院化学研究所: the body itself, not a branch
         if any(head.endswith(g) for g in _GOVERNMENT_BRANCH_HEADS):
             break
         cut = _parent_end(head)
@@ -216,11 +231,11 @@ def _strip_branch(text):
     return text, "".join(labels)
 
 
-def _parent_end(head):
+def _parent_end(head, ends=_PARENT_ENDS):
     """Where the parent's name ends in ``head``: after its last legal form or parent word
     when at most a short label follows it (…有限公司上海, …银行浦东)."""
     best = None
-    for end in _PARENT_ENDS:
+    for end in ends:
         at = head.rfind(end)
         if at > 0 and len(head) - (at + len(end)) <= 12:
             cut = at + len(end)
@@ -234,7 +249,8 @@ def _strip_trailing_places(head):
     changed = True
     while changed and cut > 0:
         changed = False
-        place = company_places.place_ending(head[:cut], levels=(NATION, PROVINCE, PREFECTURE, 2))
+        place = company_places.place_ending(head[:cut],
+                                            levels=(NATION, PROVINCE, PREFECTURE, COUNTY))
         if place is not None:
             cut -= len(place.name)
             changed = True
@@ -301,11 +317,20 @@ def _typo_form(text):
     return None
 
 
+# A town or township after its county (东莞市长安镇): below the packaged divisions.
+_TOWN = re.compile(r"[\u4e00-\u9fff]{1,3}?(镇|乡|街道)")
+
+
 def _strip_leading_places(text):
     """``(rest, places)``: the places written at the start, each after the one before."""
     found = []
     while True:
         place = company_places.place_at(text, after_place=bool(found))
+        if place is None and found:
+            town = _TOWN.match(text)
+            if town and len(text) - town.end() >= _MIN_DISTINCTIVE:
+                name = town.group(0)
+                place = company_places.Place(name, name, COUNTY + 1, True)
         if place is None or len(text) - len(place.name) < 1:
             return text, found
         found.append(place)
@@ -316,12 +341,18 @@ def _strip_leading_places(text):
                 break
 
 
-def _drop_inner_nation(text):
-    """阿里巴巴中国网络技术 -> 阿里巴巴网络技术: 中国 after a distinctive 字号."""
-    at = text.find("中国", _MIN_DISTINCTIVE)
-    if at > 0 and not _is_generic(text[:at]) and _is_generic(text[at + 2:] or "科技"):
-        return text[:at] + text[at + 2:], True
-    return text, False
+def _drop_inner_place(text):
+    """阿里巴巴中国网络技术 -> 阿里巴巴网络技术, 网易杭州网络 -> 网易网络: a nation,
+    province or city between a distinctive 字号 and trade words only."""
+    for at in range(_MIN_DISTINCTIVE, len(text) - 1):
+        place = company_places.place_at(text, at)
+        if place is None or place.level == COUNTY:
+            continue
+        after = text[at + len(place.name):]
+        if (after and _is_generic(after) and not _is_generic(text[:at])
+                and not _is_institution(text)):
+            return text[:at] + after, place.name
+    return text, None
 
 
 def _read_chinese(text, folds):
@@ -362,9 +393,9 @@ def _read_chinese(text, folds):
                 rest = head
                 rest, more_form = _strip_legal_forms(rest, folds)
                 legal_form += more_form
-        rest, dropped = _drop_inner_nation(rest)
+        rest, dropped = _drop_inner_place(rest)
         if dropped:
-            places_dropped.append("中国")
+            places_dropped.append(dropped)
     if kept:
         places_dropped = [p for p in places_dropped if p != kept and
                           company_places.short_name(p) != kept]
