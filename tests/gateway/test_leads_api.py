@@ -33,6 +33,10 @@ def test_a_lead_travels_through_the_gateway_and_back(client, leads):
     ('{"company": "Acme", "products_of_interest": "CRM"}', "application/json",
      "products_of_interest"),
     ("[]", "application/json", "_schema"),
+    # names of no company (issue 14): punctuation only, a legal form alone, 500+ characters
+    ('{"company": "。，！？——"}', "application/json", "company"),
+    ('{"company": "有限公司"}', "application/json", "company"),
+    ('{"company": "' + "华" * 501 + '有限公司"}', "application/json", "company"),
 ])
 def test_bad_input_is_a_400_problem_naming_the_field_and_writes_nothing(
         client, leads, payload, content_type, field):

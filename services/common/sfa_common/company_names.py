@@ -471,17 +471,36 @@ def normalise_company_name(name):
     return company_name(name).key
 
 
+_FORM_WORDS = sorted(set(_LEGAL_FORMS) | set(_BRANCH_WORDS), key=len, reverse=True)
+
+
+def _only_form_words(text):
+    """True if ``text`` is made of legal forms and branch words alone (有限公司, 分公司)."""
+    while text:
+        word = next((w for w in _FORM_WORDS if text.endswith(w)), None)
+        if word is None:
+            return False
+        text = text[: -len(word)]
+    return True
+
+
+def company_name_problem(name):
+    """Why ``name`` names no company (None when it does): punctuation or symbols only, or
+    a legal form, branch word or place alone (有限公司, 分公司, Inc., 北京市)."""
+    if not isinstance(name, str) or not name.strip():
+        return "Must not be blank."
+    key = company_name(name).key
+    if not key:
+        return "Names no company: it has no letters or characters, only punctuation or symbols."
+    if company_places.is_place(key) or company_places.is_place(key.rstrip("省市区县")):
+        return "Names no company: it is only a place."
+    compact = _NOT_WORD.sub("", _t2s().convert(unicodedata.normalize("NFKC", name).casefold()))
+    words = re.sub(r"[.,&']", " ", unicodedata.normalize("NFKC", name).casefold()).split()
+    if _only_form_words(compact) or (name.isascii() and words and all(
+            w in _EN_SUFFIXES for w in words)):
+        return "Names no company: it is only a legal form or a branch word."
+    return None
+
+
 def is_meaningful_company_name(name):
-    """False for a name that says no company: punctuation only, or a legal form, branch
-    word or place alone (有限公司, 分公司, 北京市)."""
-    if not isinstance(name, str):
-        return False
-    read = company_name(name)
-    if not read.key:
-        return False
-    key = read.key
-    if key in _LEGAL_FORMS or key in _BRANCH_WORDS or key in _EN_SUFFIXES:
-        return False
-    if company_places.is_place(key) or key.rstrip("省市区县") in company_places.places():
-        return False
-    return not (_strip_legal_forms(key + "x", set())[0] == "x")
+    return company_name_problem(name) is None

@@ -9,6 +9,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from sfa_common.company_names import company_name_problem
 from sfa_common.schemas import (
     BaseSchema,
     ChangeSchema,
@@ -39,6 +40,12 @@ def _not_blank(text):
         raise ValidationError("Must not be blank.")
 
 
+def _names_a_company(text):
+    problem = company_name_problem(text)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 def _ids():
     return fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                        load_default=list)
@@ -48,7 +55,7 @@ def _ids():
 
 class LeadCreateSchema(BaseSchema):
     company = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                     _not_blank])
+                                                     _names_a_company])
     contact_name = fields.String(load_default=None, validate=validate.Length(max=100))
     phone = fields.String(load_default=None, validate=validate.Regexp(
         r"\+?[0-9][0-9 \-]{4,19}\Z", error="Not a valid phone number."))

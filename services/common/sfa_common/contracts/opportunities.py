@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from sfa_common.company_names import company_name_problem
 from sfa_common.periods import PERIOD_KEY_PATTERN
 from sfa_common.schemas import (
     BaseSchema,
@@ -59,6 +60,12 @@ def _not_blank(text):
         raise ValidationError("Must not be blank.")
 
 
+def _names_a_company(text):
+    problem = company_name_problem(text)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 def _name(required=True, max_length=200):
     return fields.String(required=required, validate=[validate.Length(min=1, max=max_length),
                                                       _not_blank])
@@ -87,7 +94,8 @@ SEGMENTS = ("strategic", "enterprise", "mid_market", "smb", "public_sector")
 
 
 class AccountCreateSchema(BaseSchema):
-    name = _name()
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  _names_a_company])
     unified_social_credit_code = fields.String(load_default=None, allow_none=True,
                                                validate=_validate_credit_code)
     industry = _text(100)

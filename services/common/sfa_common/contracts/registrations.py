@@ -12,6 +12,7 @@ what they get with ``PartnerRegistrationSchema`` / ``PartnerConflictSchema``.
 """
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from sfa_common.company_names import company_name_problem
 from sfa_common.contracts.opportunities import _validate_credit_code
 from sfa_common.schemas import (
     BaseSchema,
@@ -53,13 +54,19 @@ def _not_blank(text):
         raise ValidationError("Must not be blank.")
 
 
+def _names_a_company(text):
+    problem = company_name_problem(text)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 # -- deal registrations ---------------------------------------------------------------
 
 class _RegistrationFacts(BaseSchema):
     """What the partner writes (and may edit while the registration is a draft or
     returned)."""
     company = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                     _not_blank])
+                                                     _names_a_company])
     unified_social_credit_code = fields.String(load_default=None, allow_none=True,
                                                validate=_validate_credit_code)
     contact_name = _text(100)
@@ -197,7 +204,7 @@ class ConflictCheckSchema(BaseSchema):
     for. ``partner_org_id`` (stamped by the gateway for a partner) leaves the partner's
     own registrations out; ``registration_id`` leaves that registration out."""
     company = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                     _not_blank])
+                                                     _names_a_company])
     unified_social_credit_code = fields.String(load_default=None, allow_none=True,
                                                validate=_validate_credit_code)
     partner_org_id = fields.String(load_default=None, allow_none=True)
