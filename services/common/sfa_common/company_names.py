@@ -3,8 +3,9 @@
 A Chinese registered name is 行政区划 + 字号 + 行业 + 组织形式 (企业名称登记管理规定),
 optionally followed by a branch (…有限公司上海分公司, …银行浦东支行, …（望京店）).
 ``company_name(text)`` reads a name into those parts; ``normalise_company_name`` is
-the comparison key built from them; ``compare_company_names`` decides whether two names
-are one company and says why (``NameMatch``).
+the comparison key built from them; ``company_match.compare_company_names`` decides
+whether two names are one company and says why. After a rule change, recompute the
+stored keys with scripts/rekey_company_names.py (``company_rekey``).
 
 Folding, in order: Unicode NFKC (full-width -> half-width), case, traditional ->
 simplified (OpenCC), Arabic ordinals -> Chinese numerals (第１ -> 第一, cn2an),
