@@ -53,16 +53,18 @@ def test_a_branch_matches_its_parent_and_says_why_in_both_languages():
     explained = found.explanation()
     assert explained["matched"] == ["core", "industry", "legal_form"]
     assert explained["folded"] == ["traditional", "branch", "place"]
+    assert explained["details"] == {"branch": "上海分公司", "place": "北京"}
     assert explained["en"] == ("same name: name, trade, legal form match; folded traditional "
-                               "characters, branch to its parent, place dropped")
+                               "characters, branch to its parent (上海分公司), "
+                               "place dropped (北京)")
     assert explained["zh"] == ("名称相同：字号、行业、组织形式一致；"
-                               "已归并繁体字、分支机构归入总机构、去掉地名")
+                               "已归并繁体字、分支机构归入总机构（上海分公司）、去掉地名（北京）")
 
 
 def test_a_sound_alike_typo_is_a_similar_name_and_says_so():
     found = compare_company_names("腾迅科技有限公司", "腾讯科技有限公司", THRESHOLD)
     assert found and not found.exact and found.score >= THRESHOLD
-    assert "typo" in found.folded and "单字错漏" in found.explanation()["zh"]
+    assert "typo" in found.folded and "单字错漏（迅/讯）" in found.explanation()["zh"]
 
 
 @pytest.mark.parametrize(("one", "other"), [

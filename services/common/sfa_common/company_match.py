@@ -62,6 +62,7 @@ class NameMatch:
     score: float
     matched: tuple = ()  # parts equal on both sides: place, core, industry, legal_form
     folded: tuple = ()   # what was folded to decide (FOLD_LABELS keys)
+    details: tuple = ()  # (fold, what: 上海分公司, 北京, 有限公司 / 股份有限公司) where it helps
 
     def __bool__(self):
         return self.same
@@ -69,13 +70,16 @@ class NameMatch:
     def explanation(self):
         """``{matched, folded, en, zh}``: why, in one line each language."""
         return {"matched": list(self.matched), "folded": list(self.folded),
-                "en": self._line(0), "zh": self._line(1)}
+                "details": dict(self.details), "en": self._line(0), "zh": self._line(1)}
 
     def _line(self, lang):
         if not self.same:
             return "different names" if lang == 0 else "名称不同"
         parts = [PART_LABELS[p][lang] for p in self.matched]
-        folds = [FOLD_LABELS[f][lang] for f in self.folded]
+        details = dict(self.details)
+        folds = [FOLD_LABELS[f][lang] + (f" ({details[f]})" if lang == 0 and f in details else
+                                         f"（{details[f]}）" if f in details else "")
+                 for f in self.folded]
         if lang == 0:
             head = "same name" if self.exact else f"similar name ({self.score:.2f})"
             line = f"{head}: {', '.join(parts) or 'key'} match"
@@ -163,6 +167,29 @@ def _folded(first, second, extra=()):
     return tuple(f for f in FOLDS if f in folds | set(extra))
 
 
+def _details(first, second, folded):
+    """What each fold was about, for the one-line explanation."""
+    found = {}
+    if "branch" in folded:
+        found["branch"] = " / ".join(b for b in (first.branch, second.branch) if b)
+    if "place" in folded:
+        found["place"] = " / ".join(p for p in dict.fromkeys(
+            first.dropped_places + second.dropped_places))
+    if "legal_form" in folded:
+        found["legal_form"] = " / ".join(f or "-" for f in (first.legal_form,
+                                                            second.legal_form))
+    if "typo" in folded and len(first.key) == len(second.key):
+        found["typo"] = " / ".join(f"{x}/{y}" for x, y in zip(first.key, second.key,
+                                                              strict=True) if x != y)
+    return tuple((fold, text) for fold, text in found.items() if text)
+
+
+def _named(same, exact, score, first, second, extra=()):
+    folded = _folded(first, second, extra)
+    return NameMatch(same, exact, score, _matched_parts(first, second), folded,
+                     _details(first, second, folded))
+
+
 def compare_company_names(one, other, threshold):
     """The decision on two raw company names (see the module docstring)."""
     first, second = company_name(one), company_name(other)
@@ -171,22 +198,17 @@ def compare_company_names(one, other, threshold):
         return NameMatch(False, False, 0.0)
     score = dice(a, b)
     if a == b:
-        return NameMatch(True, True, 1.0, _matched_parts(first, second),
-                         _folded(first, second))
+        return _named(True, True, 1.0, first, second)
     if first.place and second.place and first.place != second.place:
         return NameMatch(False, False, score)
     if _without_numerals(a) == _without_numerals(b):
         return NameMatch(False, False, score)
     if _place_only_one_side(first, second) or _place_only_one_side(second, first):
-        return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
-                         _folded(first, second, ("place",)))
+        return _named(True, False, max(score, threshold), first, second, ("place",))
     if _trade_words_only_one_side(first, second) or _trade_words_only_one_side(second, first):
-        return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
-                         _folded(first, second, ("industry",)))
+        return _named(True, False, max(score, threshold), first, second, ("industry",))
     if _is_typo(first, second):
-        return NameMatch(True, False, max(score, threshold), _matched_parts(first, second),
-                         _folded(first, second, ("typo",)))
+        return _named(True, False, max(score, threshold), first, second, ("typo",))
     if score >= threshold:
-        return NameMatch(True, False, score, _matched_parts(first, second),
-                         _folded(first, second, ("similar",)))
+        return _named(True, False, score, first, second, ("similar",))
     return NameMatch(False, False, score)

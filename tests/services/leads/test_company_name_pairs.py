@@ -60,3 +60,17 @@ def test_institutions_of_two_cities_are_no_conflict_even_when_their_keys_are_clo
                "normalised_name": normalise_company_name("北京市第一中级人民法院")}
     assert find_conflicts(_draft("上海市第一中级人民法院"), [account], [],
                           DEFAULT_THRESHOLD) == []
+
+
+def test_the_reviewer_sees_the_explanation_and_a_partner_does_not():
+    from sfa_common.contracts.registrations import ConflictSchema, PartnerConflictSchema
+    account = {"account_id": "a1", "name": "北京华为技术有限公司",
+               "normalised_name": normalise_company_name("北京华为技术有限公司")}
+    conflict = find_conflicts(_draft("華為技術有限公司"), [account], [], DEFAULT_THRESHOLD)[0]
+    internal = ConflictSchema().dump(conflict)
+    assert internal["explanation"]["details"] == {"place": "北京"}
+    assert internal["explanation"]["zh"].startswith("名称相同")
+    assert "explanation" not in PartnerConflictSchema().dump(conflict)
+    # A conflict stored before explanations existed still dumps as it did.
+    del conflict["explanation"]
+    assert "explanation" not in ConflictSchema().dump(conflict)

@@ -104,6 +104,7 @@ class ConflictExplanationSchema(BaseSchema):
     and one line each in English and Chinese."""
     matched = fields.List(fields.String())
     folded = fields.List(fields.String())
+    details = fields.Dict(keys=fields.String(), values=fields.String())  # fold -> what
     en = fields.String()
     zh = fields.String()
 
