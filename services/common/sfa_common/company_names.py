@@ -505,3 +505,41 @@ def company_name_problem(name):
 
 def is_meaningful_company_name(name):
     return company_name_problem(name) is None
+
+
+# -- candidate selection ----------------------------------------------------------------
+
+@functools.cache
+def _common_homophones():
+    """``{toneless pinyin: common characters}`` over GB2312's level-1 characters (the
+    3,755 most used: a typo is made with a common character)."""
+    from pypinyin import Style, lazy_pinyin  # packaged dictionary, loaded on first use
+    by_sound = {}
+    for high in range(0xB0, 0xD8):
+        for low in range(0xA1, 0xFF):
+            try:
+                char = bytes((high, low)).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+            by_sound.setdefault(lazy_pinyin(char, style=Style.NORMAL)[0], set()).add(char)
+    return by_sound
+
+
+def sound_alikes(char):
+    """``char`` and the common characters that sound like it (讯: 迅, 逊, 巡 ...)."""
+    from pypinyin import Style, lazy_pinyin
+    if char.isascii():
+        return {char}
+    return {char} | _common_homophones().get(lazy_pinyin(char, style=Style.NORMAL)[0], set())
+
+
+def candidate_pattern(prefix):
+    """The anchored regular expression a store selects conflict candidates by, from the
+    key prefix it was given (two Chinese characters, three Latin ones). For a Chinese
+    prefix its second character may be any sound-alike (腾迅 finds 腾讯): the commonest
+    typo. The first character stays literal, so the search is still an index range
+    scan over the keys starting with it."""
+    if len(prefix) == 2 and not prefix.isascii():
+        alikes = "".join(sorted(re.escape(c) for c in sound_alikes(prefix[1])))
+        return f"^{re.escape(prefix[0])}[{alikes}]"
+    return "^" + re.escape(prefix)

@@ -13,6 +13,14 @@ scores 北京第二人民医院 / 北京第三人民医院 or "ABC Technology" /
 0.9, and it is symmetric and cheap. A name that is a whole prefix of the other
 (比亚迪 / 比亚迪汽车) is not given extra credit: that rule also matches 京东 / 京东方科技
 and Siemens / Siemens Energy, and it lost precision on the set.
+
+Given the raw names (``find_conflicts`` passes them), names are compared on their parts
+instead (``sfa_common.company_match``, issue 14): a branch matches its parent, two
+institutions of different places never match, one-character typos do, and the
+conflict carries an ``explanation`` (matched parts, folds, one line in en and zh).
+Measured by class on tests/services/leads/company_name_pairs.py with
+bench/company_names.py. Candidates come from an anchored search on the key's first
+characters where the second may be a sound-alike (``company_names.candidate_pattern``).
 """
 from dataclasses import dataclass, field
 

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from sfa_common.clock import utcnow
+from sfa_common.company_names import candidate_pattern
 from sfa_common.contracts.registrations import ACTIVE_REGISTRATION_STATES, APPROVED
 from sfa_common.money import Money
 from sfa_common.paging import fetch_page
@@ -99,8 +100,9 @@ class RegistrationStore:
     def rival_registrations(self, normalised, prefix, credit_code, exclude_org, exclude_id,
                             limit=50):
         """Other partners' active registrations that may name the same company: the same
-        credit code, or a normalised name starting with ``prefix``."""
-        alike = [{"normalised_company": {"$regex": "^" + re.escape(prefix)}}] if prefix else []
+        credit code, or a normalised name starting with ``prefix`` (its second Chinese
+        character or a sound-alike: ``candidate_pattern``)."""
+        alike = [{"normalised_company": {"$regex": candidate_pattern(prefix)}}] if prefix else []
         if credit_code:
             alike.append({"unified_social_credit_code": credit_code})
         if not alike:

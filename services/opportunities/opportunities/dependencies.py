@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from sfa_common.clock import utcnow
-from sfa_common.company_names import normalise_company_name
+from sfa_common.company_names import candidate_pattern, normalise_company_name
 from sfa_common.contracts.opportunities import LOST, WON
 from sfa_common.errors import Conflict
 from sfa_common.money import Money
@@ -259,7 +259,7 @@ class OpportunityRepository(Repository):
         seen = {account["_id"] for account in found}
         if prefix and len(found) < limit:
             similar = self.db.accounts.find(
-                {"normalised_name": {"$regex": "^" + re.escape(prefix)},
+                {"normalised_name": {"$regex": candidate_pattern(prefix)},
                  "_id": {"$nin": list(seen)}}).sort("normalised_name", ASCENDING)
             found += list(similar.limit(limit - len(found)))
         return found

@@ -74,3 +74,34 @@ def test_the_reviewer_sees_the_explanation_and_a_partner_does_not():
     # A conflict stored before explanations existed still dumps as it did.
     del conflict["explanation"]
     assert "explanation" not in ConflictSchema().dump(conflict)
+
+
+def test_candidate_selection_reaches_what_the_decision_would_match():
+    # The store only scores names its anchored, indexed search returns: a pair the
+    # decision calls one company must be found by it from either side.
+    import re
+
+    from leads.conflicts import candidate_prefix
+    from sfa_common.company_names import candidate_pattern
+    matched = [(a, b) for _, a, b, same in PAIRS if same and company_names_conflict(a, b)]
+    found = [(a, b) for a, b in matched
+             if re.match(candidate_pattern(candidate_prefix(normalise_company_name(a))),
+                         normalise_company_name(b))]
+    assert len(found) / len(matched) >= 0.98, set(matched) - set(found)
+
+
+def test_a_rival_registration_with_a_sound_alike_typo_is_a_candidate():
+    import mongomock
+
+    from leads.dependencies import LeadRepository
+    db = mongomock.MongoClient().candidates
+    db.registrations.insert_many([
+        {"company": "腾讯科技有限公司", "normalised_company": "腾讯科技", "status": "submitted",
+         "partner_org_id": "p2"},
+        {"company": "腾达科技有限公司", "normalised_company": "腾达科技", "status": "submitted",
+         "partner_org_id": "p2"}])
+    rivals = LeadRepository(db).rival_registrations("腾迅科技", "腾迅", None, "p1", None)
+    assert [r["company"] for r in rivals] == ["腾讯科技有限公司"]
+    found = find_conflicts(_draft("腾迅科技有限公司"), [], rivals, DEFAULT_THRESHOLD)
+    assert [(c["kind"], c["reasons"]) for c in found] == [("registration", ["similar_name"])]
+    assert "typo" in found[0]["explanation"]["folded"]
